@@ -1,0 +1,127 @@
+//! Masking and unmasking payloads in place (RFC 6455 §5.3).
+//!
+//! The XOR runs over 64-byte blocks against a pre-rotated 64-byte copy of the key. The
+//! block loop has no data-dependent branches and fixed trip counts, so the compiler turns
+//! it into full-width vector instructions on every target (SSE2 on baseline x86-64) without
+//! `unsafe` and without `target-cpu=native`. `cargo bench -p sockeye-codec --bench mask`
+//! compares it with `copy_from_slice` of the same buffer; it needs no `unsafe`, so this
+//! crate has none.
+
+/// Bytes processed per block by the vectorised loop.
+const BLOCK: usize = 64;
+
+/// XORs `buf` with the 4-byte `mask`, as if `buf` started at payload offset 0.
+///
+/// RFC 6455 §5.3: "Octet i of the transformed data is the XOR of octet i of the original
+/// data with octet at index i modulo 4 of the masking key." Masking and unmasking are the
+/// same operation.
+#[inline]
+pub fn apply_mask(buf: &mut [u8], mask: [u8; 4]) {
+    apply_mask_at(buf, mask, 0);
+}
+
+/// XORs `buf` with `mask` as if `buf` started at payload offset `offset`.
+///
+/// Use it to unmask a payload piece by piece as it arrives: pass the number of payload bytes
+/// already unmasked as `offset`.
+#[inline]
+pub fn apply_mask_at(buf: &mut [u8], mask: [u8; 4], offset: usize) {
+    let mask = rotate(mask, offset);
+    if buf.len() < BLOCK {
+        return apply_mask_bytewise(buf, mask);
+    }
+    let mut pattern = [0u8; BLOCK];
+    for (i, b) in pattern.iter_mut().enumerate() {
+        *b = mask[i % 4];
+    }
+    let mut blocks = buf.chunks_exact_mut(BLOCK);
+    for block in &mut blocks {
+        for (b, m) in block.iter_mut().zip(pattern.iter()) {
+            *b ^= *m;
+        }
+    }
+    // Every block is a multiple of 4 bytes long, so the tail starts at key index 0.
+    apply_mask_bytewise(blocks.into_remainder(), mask);
+}
+
+/// The plain byte loop, the reference the fast path is tested against.
+#[inline]
+fn apply_mask_bytewise(buf: &mut [u8], mask: [u8; 4]) {
+    for (i, b) in buf.iter_mut().enumerate() {
+        *b ^= mask[i & 3];
+    }
+}
+
+/// The key as seen from payload offset `offset`.
+#[inline]
+fn rotate(mask: [u8; 4], offset: usize) -> [u8; 4] {
+    let mut out = [0; 4];
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = mask[(i + offset) & 3];
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reference(buf: &mut [u8], mask: [u8; 4], offset: usize) {
+        for (i, b) in buf.iter_mut().enumerate() {
+            *b ^= mask[(i + offset) % 4];
+        }
+    }
+
+    #[test]
+    fn rfc6455_5_7_masked_hello() {
+        let mut payload = *b"Hello";
+        apply_mask(&mut payload, [0x37, 0xfa, 0x21, 0x3d]);
+        assert_eq!(payload, [0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+    }
+
+    #[test]
+    fn matches_byte_loop_for_every_length_alignment_and_offset() {
+        let mask = [0x12, 0x9a, 0xe7, 0x41];
+        let source: Vec<u8> = (0..400u32)
+            .map(|i| (i.wrapping_mul(31) ^ (i >> 3)) as u8)
+            .collect();
+        for align in 0..16 {
+            for len in 0..=300 {
+                for offset in 0..4 {
+                    let mut fast = source[align..align + len].to_vec();
+                    // Mask a sub-slice of a larger buffer so the start really is misaligned.
+                    let mut backing = source.clone();
+                    let window = &mut backing[align..align + len];
+                    apply_mask_at(window, mask, offset);
+                    reference(&mut fast, mask, offset);
+                    assert_eq!(window, &fast[..], "len {len} align {align} offset {offset}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pieces_unmask_like_the_whole() {
+        let mask = [1, 2, 3, 4];
+        let original: Vec<u8> = (0..1000u32).map(|i| i as u8).collect();
+        let mut whole = original.clone();
+        apply_mask(&mut whole, mask);
+        for cut in [0, 1, 3, 63, 64, 65, 130, 999, 1000] {
+            let mut pieces = original.clone();
+            let (a, b) = pieces.split_at_mut(cut);
+            apply_mask_at(a, mask, 0);
+            apply_mask_at(b, mask, cut);
+            assert_eq!(pieces, whole, "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn masking_twice_restores_the_data() {
+        let original: Vec<u8> = (0..4096u32).map(|i| (i * 7) as u8).collect();
+        let mut data = original.clone();
+        apply_mask(&mut data, [0xde, 0xad, 0xbe, 0xef]);
+        assert_ne!(data, original);
+        apply_mask(&mut data, [0xde, 0xad, 0xbe, 0xef]);
+        assert_eq!(data, original);
+    }
+}
