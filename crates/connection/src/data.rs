@@ -1,0 +1,136 @@
+//! What the receiver hands out: [`Incoming`], [`Data`], [`CloseReason`], and owned
+//! [`Message`]s for the `Stream`/`Sink` adapters.
+
+use std::fmt;
+
+use codec::CloseCode;
+
+/// What [`crate::Receiver::receive`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Incoming<'a> {
+    /// A text or binary message was appended to the caller's buffer.
+    Data(Data),
+    /// A pong arrived, with its payload.
+    Pong(&'a [u8]),
+    /// The peer closed the connection (its close frame has been answered).
+    Closed(CloseReason),
+}
+
+impl Incoming<'_> {
+    /// Whether this is a data message.
+    pub fn is_data(&self) -> bool {
+        matches!(self, Self::Data(_))
+    }
+
+    /// Whether this is a pong.
+    pub fn is_pong(&self) -> bool {
+        matches!(self, Self::Pong(_))
+    }
+
+    /// Whether this is a text message.
+    pub fn is_text(&self) -> bool {
+        matches!(self, Self::Data(d) if d.is_text())
+    }
+
+    /// Whether this is a binary message.
+    pub fn is_binary(&self) -> bool {
+        matches!(self, Self::Data(d) if d.is_binary())
+    }
+}
+
+/// The type and length of a received data message; the bytes were appended to the caller's
+/// buffer. Text has been validated as UTF-8.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Data {
+    /// A text message of this many bytes.
+    Text(usize),
+    /// A binary message of this many bytes.
+    Binary(usize),
+}
+
+impl Data {
+    /// Whether this is text.
+    pub fn is_text(&self) -> bool {
+        matches!(self, Self::Text(_))
+    }
+
+    /// Whether this is binary.
+    pub fn is_binary(&self) -> bool {
+        matches!(self, Self::Binary(_))
+    }
+
+    /// The message's length in bytes.
+    pub fn len(&self) -> usize {
+        match self {
+            Self::Text(n) | Self::Binary(n) => *n,
+        }
+    }
+
+    /// Whether the message is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Why the peer closed: the status code and reason of its close frame.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CloseReason {
+    /// The status code; [`CloseCode::NO_STATUS`] (1005) when the close frame had none.
+    pub code: CloseCode,
+    /// The reason text, if the peer gave one.
+    pub descr: Option<String>,
+}
+
+impl fmt::Display for CloseReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.descr {
+            Some(d) => write!(f, "{} ({d})", self.code),
+            None => write!(f, "{}", self.code),
+        }
+    }
+}
+
+/// An owned message, for the `Stream` and `Sink` adapters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Message {
+    /// A text message.
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+}
+
+/// A byte slice of at most 125 bytes: a valid ping or pong payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteSlice125<'a>(&'a [u8]);
+
+/// The error when a slice is too long for a [`ByteSlice125`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SliceTooLarge(());
+
+impl fmt::Display for SliceTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("slice is longer than 125 bytes")
+    }
+}
+
+impl std::error::Error for SliceTooLarge {}
+
+impl<'a> TryFrom<&'a [u8]> for ByteSlice125<'a> {
+    type Error = SliceTooLarge;
+
+    fn try_from(value: &'a [u8]) -> Result<Self, SliceTooLarge> {
+        if value.len() > codec::MAX_CONTROL_PAYLOAD_BYTES {
+            Err(SliceTooLarge(()))
+        } else {
+            Ok(Self(value))
+        }
+    }
+}
+
+impl AsRef<[u8]> for ByteSlice125<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.0
+    }
+}

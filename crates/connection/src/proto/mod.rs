@@ -1,0 +1,505 @@
+//! The sans-I/O protocol core: RFC 6455 message rules with no I/O and no async.
+//!
+//! [`Receiving`] takes bytes in and gives events out; [`Sending`] turns messages into wire
+//! bytes. The async [`crate::Sender`] and [`crate::Receiver`] are thin loops around them, and
+//! the tests in `tests.rs` drive them directly, byte by byte.
+//!
+//! # `Receiving`: call order
+//! - Input: append bytes read from the socket to a `BytesMut`, then call
+//!   [`Receiving::receive`] with it and the message buffer, repeatedly, until it returns
+//!   `Ok(None)` ("need more bytes").
+//! - Output: each call consumes what it used from the input and returns at most one
+//!   [`Event`]. Data is appended to the message buffer as it arrives, so a message never
+//!   needs a second copy in the input buffer. A [`Event::Ping`] must be answered with a pong
+//!   carrying [`Receiving::control_payload`]; a [`Event::Close`] with a close frame.
+//! - After an error the caller sends a close frame with [`crate::Error::close_code`] and
+//!   stops: the state is not meant to be used again, and [`Receiving::receive`] returns
+//!   [`crate::Error::Closed`] from then on.
+//!
+//! # `Sending`
+//! [`Sending::encode_data`] and [`Sending::encode_control`] append whole frames to a
+//! `BytesMut`, masked with a fresh key each when we are the client.
+
+use std::sync::{Arc, Mutex};
+
+use bytes::{Buf, BytesMut};
+use codec::{
+    apply_mask_at, decode_header, parse_close_payload, CloseCode, DecodeConfig, Extension, Header,
+    Mode, OpCode, Utf8Validator, MAX_CONTROL_PAYLOAD_BYTES,
+};
+use rand::{rngs::StdRng, Rng, SeedableRng};
+
+use crate::{CloseReason, Data, Error};
+
+/// The negotiated extensions, shared by the sending and receiving halves.
+///
+/// A `std` mutex is enough: it is held only while one message is transformed, never across
+/// an `.await`, and only connections that negotiated an extension have one.
+pub(crate) type Extensions = Arc<Mutex<Vec<Box<dyn Extension + Send>>>>;
+
+/// How much larger than the message limit a compressed message may be on the wire.
+///
+/// Deflate output for incompressible input is a little larger than the input (5 bytes per
+/// stored block plus a trailer), so a compressed frame must not trip a limit its payload
+/// fits in. 1/64 plus 1 KiB covers every stored-block layout with room to spare.
+fn compressed_slack(max: u64) -> u64 {
+    max / 64 + 1024
+}
+
+/// One event from [`Receiving::receive`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// A whole data message is in the message buffer.
+    Data(Data),
+    /// A ping arrived; answer it with a pong carrying [`Receiving::control_payload`].
+    Ping,
+    /// A pong arrived; its payload is [`Receiving::control_payload`].
+    Pong,
+    /// A close frame arrived; answer it (unless we already sent ours) and stop reading.
+    Close(CloseReason),
+}
+
+/// The frame whose payload is arriving.
+#[derive(Debug, Clone, Copy)]
+struct FrameState {
+    header: Header,
+    /// Payload bytes still to come.
+    remaining: u64,
+    /// Payload bytes already unmasked, for the mask offset of the next piece.
+    done: usize,
+}
+
+/// The data message being assembled.
+#[derive(Debug, Clone, Copy)]
+struct MessageState {
+    opcode: OpCode,
+    /// The RSV bits of its first frame (set by extensions such as permessage-deflate).
+    rsv: u8,
+    /// Where the message starts in the message buffer.
+    start: usize,
+}
+
+/// The receiving half of the protocol.
+#[derive(Debug)]
+pub(crate) struct Receiving {
+    config: DecodeConfig,
+    max_message: u64,
+    frame: Option<FrameState>,
+    message: Option<MessageState>,
+    utf8: Utf8Validator,
+    /// The payload of the last control frame (at most 125 bytes).
+    control: Vec<u8>,
+    extensions: Option<Extensions>,
+    closed: bool,
+}
+
+impl Receiving {
+    /// A receiver for `mode` with the given limits and negotiated extensions.
+    pub(crate) fn new(
+        mode: Mode,
+        max_message: usize,
+        max_frame: usize,
+        extensions: Option<Extensions>,
+    ) -> Self {
+        let mut config = DecodeConfig::new(mode);
+        let mut max_frame = max_frame as u64;
+        if let Some(exts) = &extensions {
+            let rsv = lock(exts)
+                .iter()
+                .filter(|e| e.is_enabled())
+                .fold(0, |acc, e| acc | e.reserved_bits());
+            config.set_allowed_rsv(rsv);
+            if rsv != 0 {
+                max_frame = max_frame.saturating_add(compressed_slack(max_frame));
+            }
+        }
+        config.set_max_payload_bytes(max_frame);
+        Self {
+            config,
+            max_message: max_message as u64,
+            frame: None,
+            message: None,
+            utf8: Utf8Validator::new(),
+            control: Vec::new(),
+            extensions,
+            closed: false,
+        }
+    }
+
+    /// The payload of the last ping or pong.
+    pub(crate) fn control_payload(&self) -> &[u8] {
+        &self.control
+    }
+
+    /// How many payload bytes of the current data frame are still to come, if we are inside
+    /// one. The I/O layer uses it to read large payloads in large pieces.
+    pub(crate) fn data_payload_remaining(&self) -> Option<u64> {
+        self.frame
+            .filter(|f| !f.header.opcode().is_control())
+            .map(|f| f.remaining)
+    }
+
+    /// Consumes bytes from `inp`, appending message data to `msg`; returns the next event or
+    /// `None` when more input is needed. See the module docs for the call order.
+    pub(crate) fn receive(
+        &mut self,
+        inp: &mut BytesMut,
+        msg: &mut Vec<u8>,
+    ) -> Result<Option<Event>, Error> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        let result = self.receive_inner(inp, msg);
+        if result.is_err() {
+            self.closed = true;
+        }
+        result
+    }
+
+    fn receive_inner(
+        &mut self,
+        inp: &mut BytesMut,
+        msg: &mut Vec<u8>,
+    ) -> Result<Option<Event>, Error> {
+        loop {
+            let mut frame = match self.frame {
+                Some(f) => f,
+                None => match decode_header(inp, &self.config)? {
+                    None => return Ok(None),
+                    Some((header, len)) => {
+                        self.start_frame(&header, msg)?;
+                        inp.advance(len);
+                        FrameState {
+                            header,
+                            remaining: header.payload_len(),
+                            done: 0,
+                        }
+                    }
+                },
+            };
+            if frame.header.opcode().is_control() {
+                // Control payloads are at most 125 bytes: wait until all of it is here.
+                let len = frame.remaining as usize;
+                if inp.len() < len {
+                    self.frame = Some(frame);
+                    return Ok(None);
+                }
+                self.frame = None;
+                self.control.clear();
+                self.control.extend_from_slice(&inp[..len]);
+                inp.advance(len);
+                if let Some(key) = frame.header.mask() {
+                    apply_mask_at(&mut self.control, key, 0);
+                }
+                return self.control_event(frame.header.opcode()).map(Some);
+            }
+            // A data frame: take what has arrived of its payload.
+            let take = inp
+                .len()
+                .min(usize::try_from(frame.remaining).unwrap_or(usize::MAX));
+            if take > 0 {
+                let from = msg.len();
+                msg.extend_from_slice(&inp[..take]);
+                inp.advance(take);
+                if let Some(key) = frame.header.mask() {
+                    apply_mask_at(&mut msg[from..], key, frame.done);
+                }
+                frame.done += take;
+                frame.remaining -= take as u64;
+                let message = self
+                    .message
+                    .expect("a data frame always belongs to a message");
+                if message.opcode == OpCode::Text && message.rsv == 0 {
+                    // RFC 6455 §8.1: "When an endpoint is to interpret a byte stream as UTF-8
+                    // but finds that the byte stream is not, in fact, a valid UTF-8 stream,
+                    // that endpoint MUST _Fail the WebSocket Connection_." Checked as the
+                    // bytes arrive, so a bad message fails before it is complete.
+                    self.utf8
+                        .feed(&msg[from..])
+                        .map_err(|_| codec::Error::InvalidUtf8)?;
+                }
+            }
+            if frame.remaining > 0 {
+                self.frame = Some(frame);
+                return Ok(None);
+            }
+            self.frame = None;
+            if frame.header.is_fin() {
+                return self.finish_message(msg).map(|d| Some(Event::Data(d)));
+            }
+        }
+    }
+
+    /// Checks a new frame's header against the message state and the size limit.
+    fn start_frame(&mut self, header: &Header, msg: &[u8]) -> Result<(), Error> {
+        let opcode = header.opcode();
+        if opcode.is_control() {
+            // RFC 7692 §6: an extension's RSV bits belong to data messages only.
+            if header.rsv() != 0 {
+                return Err(codec::Error::ReservedBits { rsv: header.rsv() }.into());
+            }
+            return Ok(());
+        }
+        let start = match (opcode, self.message) {
+            // RFC 6455 §5.4: fragments of one message are a first frame with a data opcode
+            // followed by continuations; "the fragments of one message MUST NOT be
+            // interleaved between the fragments of another message".
+            (OpCode::Continuation, None) => return Err(Error::UnexpectedContinuation),
+            (OpCode::Continuation, Some(m)) => {
+                if header.rsv() != 0 {
+                    // RFC 7692 §6.1: RSV1 is set on the first frame of a message only.
+                    return Err(codec::Error::ReservedBits { rsv: header.rsv() }.into());
+                }
+                m.start
+            }
+            (_, Some(_)) => return Err(Error::MessageInterleaved),
+            (_, None) => {
+                self.message = Some(MessageState {
+                    opcode,
+                    rsv: header.rsv(),
+                    start: msg.len(),
+                });
+                msg.len()
+            }
+        };
+        let compressed = self.message.is_some_and(|m| m.rsv != 0);
+        let max = if compressed {
+            self.max_message
+                .saturating_add(compressed_slack(self.max_message))
+        } else {
+            self.max_message
+        };
+        let len = (msg.len() - start) as u64 + header.payload_len();
+        if len > max {
+            return Err(Error::MessageTooLarge {
+                len,
+                max: self.max_message,
+            });
+        }
+        Ok(())
+    }
+
+    /// Runs extensions and the final UTF-8 check on a complete message.
+    fn finish_message(&mut self, msg: &mut Vec<u8>) -> Result<Data, Error> {
+        let message = self
+            .message
+            .take()
+            .expect("finish_message follows a data frame");
+        if message.rsv != 0 {
+            let exts = self
+                .extensions
+                .as_ref()
+                .expect("RSV bits are allowed only by extensions");
+            let max = usize::try_from(self.max_message).unwrap_or(usize::MAX);
+            for ext in lock(exts).iter_mut().rev() {
+                if ext.is_enabled() && ext.reserved_bits() & message.rsv != 0 {
+                    ext.decode(message.rsv, message.opcode, msg, message.start, max)?;
+                }
+            }
+            let len = (msg.len() - message.start) as u64;
+            if len > self.max_message {
+                return Err(Error::MessageTooLarge {
+                    len,
+                    max: self.max_message,
+                });
+            }
+        }
+        let len = msg.len() - message.start;
+        if message.opcode == OpCode::Text {
+            if message.rsv == 0 {
+                self.utf8.finish().map_err(|_| codec::Error::InvalidUtf8)?;
+            } else if std::str::from_utf8(&msg[message.start..]).is_err() {
+                return Err(codec::Error::InvalidUtf8.into());
+            }
+            Ok(Data::Text(len))
+        } else {
+            Ok(Data::Binary(len))
+        }
+    }
+
+    fn control_event(&mut self, opcode: OpCode) -> Result<Event, Error> {
+        match opcode {
+            OpCode::Ping => Ok(Event::Ping),
+            OpCode::Pong => Ok(Event::Pong),
+            OpCode::Close => {
+                let reason = match parse_close_payload(&self.control)? {
+                    None => CloseReason {
+                        code: CloseCode::NO_STATUS,
+                        descr: None,
+                    },
+                    Some((code, text)) => CloseReason {
+                        code,
+                        descr: (!text.is_empty()).then(|| text.to_owned()),
+                    },
+                };
+                self.closed = true;
+                Ok(Event::Close(reason))
+            }
+            _ => unreachable!("control_event is only called for control opcodes"),
+        }
+    }
+}
+
+/// The sending half of the protocol: frame encoding, masking and outgoing extensions.
+#[derive(Debug)]
+pub(crate) struct Sending {
+    mode: Mode,
+    rng: StdRng,
+    /// The largest payload per outgoing data frame; larger messages are fragmented.
+    frame_size: usize,
+    extensions: Option<Extensions>,
+    /// Scratch space for extension output, reused across messages.
+    scratch: Vec<u8>,
+}
+
+impl Sending {
+    pub(crate) fn new(
+        mode: Mode,
+        frame_size: usize,
+        extensions: Option<Extensions>,
+        seed: Option<u64>,
+    ) -> Self {
+        let rng = match seed {
+            Some(s) => StdRng::seed_from_u64(s),
+            None => {
+                // RFC 6455 §5.3: "The masking key MUST be derived from a strong source of
+                // entropy". ChaCha seeded from the operating system is.
+                let mut seed = <StdRng as SeedableRng>::Seed::default();
+                rand::rng().fill_bytes(&mut seed);
+                StdRng::from_seed(seed)
+            }
+        };
+        Self {
+            mode,
+            rng,
+            frame_size: frame_size.max(1),
+            extensions,
+            scratch: Vec::new(),
+        }
+    }
+
+    /// A fresh masking key if we are the client.
+    fn next_mask(&mut self) -> Option<[u8; 4]> {
+        self.mode
+            .is_client()
+            .then(|| self.rng.next_u32().to_ne_bytes())
+    }
+
+    /// Appends a data message as one or more frames to `out`.
+    pub(crate) fn encode_data(
+        &mut self,
+        opcode: OpCode,
+        payload: &[u8],
+        out: &mut BytesMut,
+    ) -> Result<(), Error> {
+        debug_assert!(opcode.is_data_start());
+        let mut rsv = 0;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let mut payload = payload;
+        if let Some(exts) = &self.extensions {
+            for ext in lock(exts).iter_mut() {
+                if !ext.is_enabled() {
+                    continue;
+                }
+                let mut next = Vec::new();
+                if let Some(bits) = ext.encode(opcode, payload, &mut next)? {
+                    rsv |= bits;
+                    scratch = next;
+                    payload = &scratch;
+                }
+            }
+        }
+        let result = self.encode_frames(opcode, rsv, payload, out);
+        scratch.clear();
+        self.scratch = scratch;
+        result
+    }
+
+    fn encode_frames(
+        &mut self,
+        opcode: OpCode,
+        rsv: u8,
+        payload: &[u8],
+        out: &mut BytesMut,
+    ) -> Result<(), Error> {
+        let frames = payload.len().div_ceil(self.frame_size).max(1);
+        out.reserve(payload.len() + frames * codec::MAX_HEADER_BYTES);
+        let mut chunks = payload.chunks(self.frame_size);
+        for i in 0..frames {
+            let chunk = chunks.next().unwrap_or(&[]);
+            let mut header = Header::new(if i == 0 { opcode } else { OpCode::Continuation });
+            header
+                .set_fin(i + 1 == frames)
+                .set_rsv(if i == 0 { rsv } else { 0 });
+            self.encode_frame(header, chunk, out);
+        }
+        Ok(())
+    }
+
+    /// Appends a control frame. The caller guarantees `payload.len() <= 125`.
+    pub(crate) fn encode_control(&mut self, opcode: OpCode, payload: &[u8], out: &mut BytesMut) {
+        debug_assert!(opcode.is_control() && payload.len() <= MAX_CONTROL_PAYLOAD_BYTES);
+        self.encode_frame(Header::new(opcode), payload, out);
+    }
+
+    /// Appends one frame, masking its payload when we are the client.
+    fn encode_frame(&mut self, mut header: Header, payload: &[u8], out: &mut BytesMut) {
+        header
+            .set_payload_len(payload.len() as u64)
+            .set_mask(self.next_mask());
+        header.encode(out);
+        let from = out.len();
+        out.extend_from_slice(payload);
+        if let Some(key) = header.mask() {
+            apply_mask_at(&mut out[from..], key, 0);
+        }
+    }
+
+    /// The header for a single unfragmented, untransformed data frame whose payload the
+    /// caller writes itself (vectored), or `None` when the message needs the copying path
+    /// (client masking, fragmentation, extensions).
+    pub(crate) fn direct_header(&mut self, opcode: OpCode, len: usize) -> Option<Header> {
+        if self.mode.is_client() || len > self.frame_size || self.has_enabled_extensions() {
+            return None;
+        }
+        let mut header = Header::new(opcode);
+        header.set_payload_len(len as u64);
+        Some(header)
+    }
+
+    /// Masks `payload` in place and returns its header, for a client's single-frame message
+    /// whose buffer the caller lets us modify; `None` when the copying path is needed.
+    pub(crate) fn masked_in_place_header(
+        &mut self,
+        opcode: OpCode,
+        payload: &mut [u8],
+    ) -> Option<Header> {
+        if payload.len() > self.frame_size || self.has_enabled_extensions() {
+            return None;
+        }
+        let mut header = Header::new(opcode);
+        header
+            .set_payload_len(payload.len() as u64)
+            .set_mask(self.next_mask());
+        if let Some(key) = header.mask() {
+            apply_mask_at(payload, key, 0);
+        }
+        Some(header)
+    }
+
+    fn has_enabled_extensions(&self) -> bool {
+        self.extensions
+            .as_ref()
+            .is_some_and(|e| lock(e).iter().any(|x| x.is_enabled()))
+    }
+}
+
+/// Locks the extension list. A panic inside an extension poisons the lock; the list itself
+/// stays consistent (extensions are only called, never added or removed), so go on.
+fn lock(exts: &Extensions) -> std::sync::MutexGuard<'_, Vec<Box<dyn Extension + Send>>> {
+    exts.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,214 @@
+//! The receiving half of a connection.
+
+use std::{
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+};
+
+use bytes::BytesMut;
+use futures::{future::poll_fn, io::ReadHalf, AsyncRead, AsyncWrite};
+use tracing::{debug, trace};
+
+use crate::{
+    proto::{Event, Receiving},
+    shared::Shared,
+    CloseReason, Data, Error, Incoming,
+};
+
+/// The most read from the socket at once while a large payload is arriving.
+const MAX_READ_BYTES: usize = 256 * 1024;
+
+/// Receives messages, and answers pings and close frames on its own.
+///
+/// Created with its [`crate::Sender`] by [`crate::Builder::finish`]. Keep calling
+/// [`Receiver::receive`] (or [`Receiver::receive_data`]) for as long as the connection is
+/// open, even if you only send: pings and the peer's close are answered from inside it.
+///
+/// # Cancellation
+/// `receive` and `receive_data` are cancel-safe: every byte read and all progress on a
+/// message live in the receiver, never in the future, so dropping a `receive` future (in
+/// `select!`, or on a timeout) loses nothing; the next call carries on.
+#[derive(Debug)]
+pub struct Receiver<T> {
+    io: ReadHalf<T>,
+    shared: Arc<Shared<T>>,
+    proto: Receiving,
+    read_buf: BytesMut,
+    /// The message being assembled; handed to the caller when complete.
+    message: Vec<u8>,
+    read_buffer_size: usize,
+    /// An outcome whose close frame is still being written (kept for cancel safety).
+    pending: Option<Outcome>,
+    done: bool,
+}
+
+/// How the connection ended, remembered while our last close frame is written.
+#[derive(Debug)]
+enum Outcome {
+    Closed(CloseReason),
+    Failed(Error),
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
+    pub(crate) fn new(
+        io: ReadHalf<T>,
+        shared: Arc<Shared<T>>,
+        proto: Receiving,
+        read_buf: BytesMut,
+        read_buffer_size: usize,
+    ) -> Self {
+        Self {
+            io,
+            shared,
+            proto,
+            read_buf,
+            message: Vec::new(),
+            read_buffer_size,
+            pending: None,
+            done: false,
+        }
+    }
+
+    /// Receives the next message, pong or close.
+    ///
+    /// A data message is appended to `message` and described by [`Incoming::Data`]. Pings are
+    /// answered without being returned. When the peer closes, its close is answered and
+    /// [`Incoming::Closed`] returned; after that every call returns [`Error::Closed`].
+    ///
+    /// # Errors
+    /// A protocol violation by the peer: the matching close frame (1002, 1007 or 1009) has
+    /// been sent and the write side shut down before the error is returned. Also I/O errors,
+    /// and [`Error::Closed`] once the connection is over.
+    pub async fn receive(&mut self, message: &mut Vec<u8>) -> Result<Incoming<'_>, Error> {
+        if self.pending.is_none() {
+            if self.done {
+                return Err(Error::Closed);
+            }
+            match poll_fn(|cx| self.poll_event(cx)).await {
+                Ok(Event::Data(data)) => {
+                    self.deliver(message);
+                    return Ok(Incoming::Data(data));
+                }
+                Ok(Event::Pong) => return Ok(Incoming::Pong(self.proto.control_payload())),
+                Ok(Event::Close(reason)) => {
+                    trace!(code = reason.code.0, "close frame received");
+                    self.shared.on_close_received(reason.code);
+                    self.pending = Some(Outcome::Closed(reason));
+                }
+                Ok(Event::Ping) => unreachable!("poll_event answers pings itself"),
+                Err(e) => {
+                    match e.close_code() {
+                        Some(code) => debug!(%e, code = code.0, "failing the connection"),
+                        None => debug!(%e, "connection error"),
+                    }
+                    self.shared.fail(e.close_code());
+                    self.pending = Some(Outcome::Failed(e));
+                }
+            }
+        }
+        // Write our close frame (the answer, or the one failing the connection) before
+        // reporting the outcome. If this is cancelled, `pending` keeps the outcome for the
+        // next call.
+        let flushed = {
+            let mut w = self.shared.writer.lock().await;
+            let shared = &*self.shared;
+            poll_fn(|cx| w.poll_drain(cx, shared)).await
+        };
+        self.done = true;
+        let outcome = self
+            .pending
+            .take()
+            .expect("set above or by an earlier call");
+        match (outcome, flushed) {
+            (Outcome::Closed(reason), Ok(())) => Ok(Incoming::Closed(reason)),
+            (Outcome::Closed(_), Err(e)) => {
+                self.shared.mark_failed();
+                Err(Error::Io(e))
+            }
+            (Outcome::Failed(e), _) => Err(e),
+        }
+    }
+
+    /// Receives the next data message, skipping pongs.
+    ///
+    /// # Errors
+    /// As [`Receiver::receive`]; a close by the peer is [`Error::Closed`].
+    pub async fn receive_data(&mut self, message: &mut Vec<u8>) -> Result<Data, Error> {
+        loop {
+            match self.receive(message).await? {
+                Incoming::Data(d) => return Ok(d),
+                Incoming::Pong(_) => {}
+                Incoming::Closed(_) => return Err(Error::Closed),
+            }
+        }
+    }
+
+    /// Whether the receiver holds bytes it has not processed yet (more messages may be
+    /// available without reading the socket).
+    pub fn has_buffered_data(&self) -> bool {
+        !self.read_buf.is_empty()
+    }
+
+    /// Hands the finished message to the caller without copying when it can.
+    fn deliver(&mut self, out: &mut Vec<u8>) {
+        if out.is_empty() {
+            std::mem::swap(out, &mut self.message);
+            self.message.clear();
+        } else {
+            out.extend_from_slice(&self.message);
+            self.message.clear();
+        }
+        if self.message.capacity() > 64 * 1024 {
+            self.message = Vec::new();
+        }
+        if self.read_buf.is_empty() && self.read_buf.capacity() > 2 * self.read_buffer_size {
+            self.read_buf = BytesMut::new();
+        }
+    }
+
+    /// Runs the protocol until it yields an event for the caller, reading as needed and
+    /// queueing answers to pings.
+    fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<Event, Error>> {
+        loop {
+            self.shared.poll_opportunistic_flush(cx)?;
+            match self.proto.receive(&mut self.read_buf, &mut self.message)? {
+                Some(Event::Ping) => {
+                    trace!(len = self.proto.control_payload().len(), "ping received");
+                    // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a
+                    // Pong frame in response [...] as soon as is practical."
+                    self.shared.queue_pong(self.proto.control_payload());
+                    continue;
+                }
+                Some(event) => return Poll::Ready(Ok(event)),
+                None => {}
+            }
+            let want = match self.proto.data_payload_remaining() {
+                Some(rest) if rest > self.read_buffer_size as u64 => usize::try_from(rest)
+                    .unwrap_or(usize::MAX)
+                    .min(MAX_READ_BYTES),
+                _ => self.read_buffer_size,
+            };
+            let len = self.read_buf.len();
+            self.read_buf.resize(len + want, 0);
+            let result = Pin::new(&mut self.io).poll_read(cx, &mut self.read_buf[len..]);
+            match result {
+                Poll::Pending => {
+                    self.read_buf.truncate(len);
+                    return Poll::Pending;
+                }
+                Poll::Ready(Ok(0)) => {
+                    self.read_buf.truncate(len);
+                    self.shared.mark_failed();
+                    return Poll::Ready(Err(Error::ConnectionReset));
+                }
+                Poll::Ready(Ok(n)) => self.read_buf.truncate(len + n),
+                Poll::Ready(Err(e)) => {
+                    self.read_buf.truncate(len);
+                    self.shared.mark_failed();
+                    return Poll::Ready(Err(Error::Io(e)));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! The sending half of a connection.
+
+use std::sync::Arc;
+
+use codec::{encode_close_payload, CloseCode, OpCode, MAX_CONTROL_PAYLOAD_BYTES};
+use futures::{future::poll_fn, lock::MutexGuard, AsyncRead, AsyncWrite};
+
+use crate::{
+    shared::{PayloadWrite, Shared, Writer},
+    Error,
+};
+
+/// Payloads at least this large are written straight from the caller's buffer (vectored)
+/// instead of being copied behind their header.
+const DIRECT_WRITE_MIN_BYTES: usize = 16 * 1024;
+
+/// Sends messages. Created with its [`crate::Receiver`] by [`crate::Builder::finish`].
+///
+/// Each `send_*` call writes its message to the socket before it returns (and flushes the
+/// socket, so TLS streams emit their records); [`Sender::flush`] is kept for API
+/// compatibility and for flushing frames a cancelled send left behind.
+///
+/// # Cancellation
+/// Dropping a `send_*` future never corrupts the connection. If it is dropped before the
+/// message was encoded, nothing is sent; once encoding began, the message is sent whole by
+/// the next write on this connection (any send, [`Sender::flush`], [`Sender::close`], or
+/// the receiver's automatic answers).
+#[derive(Debug)]
+pub struct Sender<T> {
+    shared: Arc<Shared<T>>,
+}
+
+impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
+    pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
+        Self { shared }
+    }
+
+    /// Sends a text message.
+    pub async fn send_text(&mut self, text: impl AsRef<str>) -> Result<(), Error> {
+        self.send_data(OpCode::Text, text.as_ref().as_bytes()).await
+    }
+
+    /// Sends a text message given as an owned `String` (kept for soketto compatibility; it
+    /// costs the same as [`Sender::send_text`]).
+    pub async fn send_text_owned(&mut self, text: String) -> Result<(), Error> {
+        self.send_data(OpCode::Text, text.as_bytes()).await
+    }
+
+    /// Sends a binary message.
+    pub async fn send_binary(&mut self, data: impl AsRef<[u8]>) -> Result<(), Error> {
+        self.send_data(OpCode::Binary, data.as_ref()).await
+    }
+
+    /// Sends a binary message, letting the sender mask it in place (a client then copies
+    /// nothing). The buffer's contents are unspecified afterwards.
+    pub async fn send_binary_mut(&mut self, mut data: impl AsMut<[u8]>) -> Result<(), Error> {
+        let data = data.as_mut();
+        let mut w = self.lock_for_send().await?;
+        if let Some(header) = w.proto.masked_in_place_header(OpCode::Binary, data) {
+            return self.write_direct(w, &header, data).await;
+        }
+        let Writer { buf, proto, .. } = &mut *w;
+        proto.encode_data(OpCode::Binary, data, buf)?;
+        self.drain(w).await
+    }
+
+    /// Sends a ping with a payload of at most 125 bytes.
+    pub async fn send_ping(&mut self, data: impl AsRef<[u8]>) -> Result<(), Error> {
+        self.send_control(OpCode::Ping, data.as_ref()).await
+    }
+
+    /// Sends an unsolicited pong (a heartbeat that expects no answer), at most 125 bytes.
+    pub async fn send_pong(&mut self, data: impl AsRef<[u8]>) -> Result<(), Error> {
+        self.send_control(OpCode::Pong, data.as_ref()).await
+    }
+
+    /// Writes and flushes anything still queued.
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        let w = self.shared.writer.lock().await;
+        self.drain(w).await
+    }
+
+    /// Starts the close handshake with code 1000 (normal closure).
+    ///
+    /// Keep calling [`crate::Receiver::receive`] afterwards: it returns
+    /// [`crate::Incoming::Closed`] when the peer's close arrives, and the connection is done.
+    /// Calling `close` again, or after the peer closed, does nothing.
+    pub async fn close(&mut self) -> Result<(), Error> {
+        self.close_with(CloseCode::NORMAL, "").await
+    }
+
+    /// Starts the close handshake with a code and a reason (cut to 123 bytes).
+    pub async fn close_with(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        let mut w = self.shared.writer.lock().await;
+        if self.shared.claim_close() {
+            let mut payload = Vec::new();
+            encode_close_payload(code, reason, &mut payload);
+            let Writer { buf, proto, .. } = &mut *w;
+            proto.encode_control(OpCode::Close, &payload, buf);
+        }
+        self.drain(w).await
+    }
+
+    /// Whether the connection can still send: no close was sent and nothing failed.
+    pub fn is_open(&self) -> bool {
+        self.shared.can_send()
+    }
+
+    async fn send_data(&mut self, opcode: OpCode, data: &[u8]) -> Result<(), Error> {
+        let mut w = self.lock_for_send().await?;
+        if data.len() >= DIRECT_WRITE_MIN_BYTES {
+            if let Some(header) = w.proto.direct_header(opcode, data.len()) {
+                return self.write_direct(w, &header, data).await;
+            }
+        }
+        let Writer { buf, proto, .. } = &mut *w;
+        proto.encode_data(opcode, data, buf)?;
+        self.drain(w).await
+    }
+
+    async fn send_control(&mut self, opcode: OpCode, data: &[u8]) -> Result<(), Error> {
+        if data.len() > MAX_CONTROL_PAYLOAD_BYTES {
+            return Err(Error::ControlPayloadTooLong { len: data.len() });
+        }
+        let mut w = self.lock_for_send().await?;
+        let Writer { buf, proto, .. } = &mut *w;
+        proto.encode_control(opcode, data, buf);
+        self.drain(w).await
+    }
+
+    async fn lock_for_send(&self) -> Result<MutexGuard<'_, Writer<T>>, Error> {
+        let w = self.shared.writer.lock().await;
+        if self.shared.can_send() {
+            Ok(w)
+        } else {
+            Err(Error::Closed)
+        }
+    }
+
+    /// Writes the header and then the payload from the caller's buffer.
+    async fn write_direct(
+        &self,
+        mut w: MutexGuard<'_, Writer<T>>,
+        header: &codec::Header,
+        payload: &[u8],
+    ) -> Result<(), Error> {
+        // First write out what is queued (and any control frames), so the header follows
+        // whole frames.
+        let shared = &*self.shared;
+        poll_fn(|cx| w.poll_drain(cx, shared))
+            .await
+            .map_err(|e| self.io_failed(e))?;
+        {
+            let mut frame = PayloadWrite::new(&mut w, header, payload);
+            poll_fn(|cx| frame.poll_write(cx))
+                .await
+                .map_err(|e| self.io_failed(e))?;
+        }
+        self.drain(w).await
+    }
+
+    /// Writes everything queued, releases the lock, then writes control frames queued while
+    /// we held it (see the module docs of `shared`).
+    async fn drain(&self, mut w: MutexGuard<'_, Writer<T>>) -> Result<(), Error> {
+        let shared = &*self.shared;
+        poll_fn(|cx| w.poll_drain(cx, shared))
+            .await
+            .map_err(|e| self.io_failed(e))?;
+        drop(w);
+        poll_fn(|cx| std::task::Poll::Ready(shared.poll_opportunistic_flush(cx))).await
+    }
+
+    fn io_failed(&self, e: std::io::Error) -> Error {
+        self.shared.mark_failed();
+        Error::Io(e)
+    }
+}

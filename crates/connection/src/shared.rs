@@ -1,0 +1,297 @@
+//! The state the [`crate::Sender`] and [`crate::Receiver`] share: the write half of the
+//! socket, the frames waiting to be written, and the close state.
+//!
+//! # Design
+//! Writes go through one async mutex ([`futures::lock::Mutex`]) around [`Writer`]. Only the
+//! holder polls the socket's write side, so two tasks never overwrite each other's write
+//! waker. The sender takes the lock for each message (one uncontended atomic operation).
+//!
+//! The receiver must answer pings and close frames even when the application never sends.
+//! It never waits for the lock to do so: it queues the answer in [`Control`] (a `std` mutex
+//! held for a few instructions) and then *tries* the lock. If the sender holds it, the
+//! sender writes the queued answer after its current frame, and re-checks the queue after
+//! releasing the lock, so an answer queued at the last moment is not stranded. The receiver
+//! therefore keeps reading while a large send is blocked, and two peers that both send
+//! bulk data while pinging cannot deadlock on each other's unread pongs.
+//!
+//! A partly written frame is always completed before anything else is written: control
+//! frames are taken from the queue only when the write buffer is empty, and a cancelled
+//! vectored send moves the rest of its payload into the buffer (see [`PayloadWrite`]).
+
+use std::{
+    io,
+    pin::Pin,
+    sync::{
+        atomic::{AtomicBool, AtomicU8, Ordering},
+        Mutex,
+    },
+    task::{Context, Poll},
+};
+
+use bytes::{Buf, BytesMut};
+use codec::{encode_close_payload, CloseCode, Header, Mode, OpCode, MAX_HEADER_BYTES};
+use futures::{io::WriteHalf, ready, AsyncWrite};
+
+use crate::{proto::Sending, Error};
+
+/// A close frame was queued or written by us: nothing may be sent after it.
+const CLOSE_SENT: u8 = 1;
+/// The peer's close frame arrived.
+const CLOSE_RECEIVED: u8 = 2;
+/// The connection failed (protocol error or I/O error): the write side shuts down.
+const FAILED: u8 = 4;
+/// The write side has been shut down.
+const SHUT_DOWN: u8 = 8;
+
+/// Control frames the receiver wants written. At most one pong and one close are kept:
+/// RFC 6455 §5.5.3 lets an endpoint answer only the most recent of several pings.
+#[derive(Debug, Default)]
+struct Control {
+    pong: Option<Vec<u8>>,
+    close: Option<Vec<u8>>,
+}
+
+/// See the module docs.
+#[derive(Debug)]
+pub(crate) struct Shared<T> {
+    pub(crate) writer: futures::lock::Mutex<Writer<T>>,
+    control: Mutex<Control>,
+    control_pending: AtomicBool,
+    state: AtomicU8,
+    mode: Mode,
+}
+
+/// The write half and everything queued for it.
+#[derive(Debug)]
+pub(crate) struct Writer<T> {
+    io: WriteHalf<T>,
+    /// Encoded bytes not yet written, always whole frames (or the tail of one).
+    pub(crate) buf: BytesMut,
+    pub(crate) proto: Sending,
+}
+
+impl<T> Shared<T> {
+    pub(crate) fn new(io: WriteHalf<T>, proto: Sending, mode: Mode) -> Self {
+        Self {
+            writer: futures::lock::Mutex::new(Writer {
+                io,
+                buf: BytesMut::new(),
+                proto,
+            }),
+            control: Mutex::new(Control::default()),
+            control_pending: AtomicBool::new(false),
+            state: AtomicU8::new(0),
+            mode,
+        }
+    }
+
+    fn has(&self, bit: u8) -> bool {
+        self.state.load(Ordering::Acquire) & bit != 0
+    }
+
+    fn set(&self, bit: u8) -> u8 {
+        self.state.fetch_or(bit, Ordering::AcqRel)
+    }
+
+    /// Whether data may still be sent.
+    pub(crate) fn can_send(&self) -> bool {
+        !self.has(CLOSE_SENT | FAILED)
+    }
+
+    fn control(&self) -> std::sync::MutexGuard<'_, Control> {
+        // The queue holds plain data; a panic while it was locked leaves it usable.
+        self.control
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Queues a pong answering a ping with `payload`, replacing an unanswered older one.
+    pub(crate) fn queue_pong(&self, payload: &[u8]) {
+        if self.has(CLOSE_SENT | FAILED) {
+            return;
+        }
+        self.control().pong = Some(payload.to_vec());
+        self.control_pending.store(true, Ordering::Release);
+    }
+
+    /// Records the peer's close and queues our answer, echoing its code (RFC 6455 §5.5.1:
+    /// "the endpoint typically echos the status code it received"), unless we already sent
+    /// a close. A close without a code is answered with an empty close.
+    pub(crate) fn on_close_received(&self, code: CloseCode) {
+        let before = self.set(CLOSE_RECEIVED);
+        if before & (CLOSE_SENT | FAILED) == 0 && self.set(CLOSE_SENT) & CLOSE_SENT == 0 {
+            let mut payload = Vec::new();
+            if code != CloseCode::NO_STATUS {
+                encode_close_payload(code, "", &mut payload);
+            }
+            self.queue_close(payload);
+        }
+    }
+
+    /// Fails the connection: queues a close frame with `code` (if none was sent yet); the
+    /// write side shuts down once it is written.
+    pub(crate) fn fail(&self, code: Option<CloseCode>) {
+        let before = self.set(FAILED);
+        if let Some(code) = code {
+            if before & CLOSE_SENT == 0 && self.set(CLOSE_SENT) & CLOSE_SENT == 0 {
+                let mut payload = Vec::new();
+                encode_close_payload(code, "", &mut payload);
+                self.queue_close(payload);
+            }
+        }
+    }
+
+    /// Marks the connection failed without sending anything (the socket itself failed).
+    pub(crate) fn mark_failed(&self) {
+        self.set(FAILED);
+    }
+
+    /// Claims the right to send our close frame; false if one was already sent or queued.
+    pub(crate) fn claim_close(&self) -> bool {
+        self.set(CLOSE_SENT) & CLOSE_SENT == 0
+    }
+
+    fn queue_close(&self, payload: Vec<u8>) {
+        self.control().close = Some(payload);
+        self.control_pending.store(true, Ordering::Release);
+    }
+
+    /// Whether control frames are waiting to be written.
+    pub(crate) fn control_pending(&self) -> bool {
+        self.control_pending.load(Ordering::Acquire)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> Shared<T> {
+    /// Writes queued bytes if the writer is free, without waiting for it or for the socket.
+    /// Used by the receiver between reads and by the sender after releasing the lock.
+    pub(crate) fn poll_opportunistic_flush(&self, cx: &mut Context<'_>) -> Result<(), Error> {
+        if !self.control_pending() {
+            return Ok(());
+        }
+        if let Some(mut w) = self.writer.try_lock() {
+            if let Poll::Ready(Err(e)) = w.poll_drain(cx, self) {
+                self.mark_failed();
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves queued control frames into the write buffer. Call only when the buffer is
+    /// empty, so a control frame never lands inside another frame.
+    fn pull_control(&self, w: &mut Writer<T>) {
+        if !self.control_pending.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let (pong, close) = {
+            let mut c = self.control();
+            (c.pong.take(), c.close.take())
+        };
+        if let Some(p) = pong {
+            w.proto.encode_control(OpCode::Pong, &p, &mut w.buf);
+        }
+        if let Some(p) = close {
+            w.proto.encode_control(OpCode::Close, &p, &mut w.buf);
+        }
+    }
+
+    /// Whether the write side should be shut down once everything queued is written: after
+    /// a failure, and for a server once the close handshake is complete (RFC 6455 §7.1.1:
+    /// "the server SHOULD close the underlying TCP connection first").
+    fn wants_shutdown(&self) -> bool {
+        let s = self.state.load(Ordering::Acquire);
+        if s & SHUT_DOWN != 0 || s & CLOSE_SENT == 0 && s & FAILED == 0 {
+            return false;
+        }
+        s & FAILED != 0 || (self.mode == Mode::Server && s & CLOSE_RECEIVED != 0)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> Writer<T> {
+    /// Writes everything queued (including control frames from the receiver), flushes, and
+    /// shuts the write side down when the connection is finished.
+    pub(crate) fn poll_drain(
+        &mut self,
+        cx: &mut Context<'_>,
+        shared: &Shared<T>,
+    ) -> Poll<io::Result<()>> {
+        loop {
+            if self.buf.is_empty() {
+                shared.pull_control(self);
+                if self.buf.is_empty() {
+                    break;
+                }
+            }
+            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.buf))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.buf.advance(n);
+        }
+        if self.buf.capacity() > 64 * 1024 {
+            // Give back the memory of a large message once it is written.
+            self.buf = BytesMut::new();
+        }
+        ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+        if shared.wants_shutdown() {
+            ready!(Pin::new(&mut self.io).poll_close(cx))?;
+            shared.set(SHUT_DOWN);
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// A frame whose payload is written straight from the caller's buffer (vectored), with its
+/// header at the end of the writer's buffer.
+///
+/// If the future writing it is dropped before the payload is out, `Drop` copies the rest of
+/// the payload into the writer's buffer, so the frame is completed by the next write and the
+/// stream is never left with half a frame.
+pub(crate) struct PayloadWrite<'a, T> {
+    pub(crate) writer: &'a mut Writer<T>,
+    payload: &'a [u8],
+    written: usize,
+}
+
+impl<'a, T: AsyncWrite + Unpin> PayloadWrite<'a, T> {
+    pub(crate) fn new(writer: &'a mut Writer<T>, header: &Header, payload: &'a [u8]) -> Self {
+        let mut h = [0; MAX_HEADER_BYTES];
+        let n = header.encode_to_array(&mut h);
+        writer.buf.extend_from_slice(&h[..n]);
+        Self {
+            writer,
+            payload,
+            written: 0,
+        }
+    }
+
+    pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.written < self.payload.len() {
+            let rest = &self.payload[self.written..];
+            let n = if self.writer.buf.is_empty() {
+                ready!(Pin::new(&mut self.writer.io).poll_write(cx, rest))?
+            } else {
+                let bufs = [io::IoSlice::new(&self.writer.buf), io::IoSlice::new(rest)];
+                ready!(Pin::new(&mut self.writer.io).poll_write_vectored(cx, &bufs))?
+            };
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            let from_buf = n.min(self.writer.buf.len());
+            self.writer.buf.advance(from_buf);
+            self.written += n - from_buf;
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<T> Drop for PayloadWrite<'_, T> {
+    fn drop(&mut self) {
+        if self.written < self.payload.len() {
+            self.writer
+                .buf
+                .extend_from_slice(&self.payload[self.written..]);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests of `Sender`/`Receiver` over in-memory streams.
+
+mod api {
+    mod cancel;
+    mod close;
+    mod messages;
+    mod util;
+    mod violations;
+}
