@@ -6,10 +6,13 @@ use bytes::BytesMut;
 use codec::{Extension, Mode};
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite};
 
+use std::time::Duration;
+
 use crate::{
     proto::{Receiving, Sending},
     shared::Shared,
-    Receiver, Sender,
+    timer::{Deadlines, Timeouts},
+    Receiver, Sender, Timer,
 };
 
 /// The default largest message, in bytes (64 MiB).
@@ -46,6 +49,7 @@ pub struct Builder<T> {
     outgoing_frame: usize,
     read_buffer: usize,
     mask_seed: Option<u64>,
+    timeouts: Timeouts,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Builder<T> {
@@ -61,6 +65,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Builder<T> {
             outgoing_frame: DEFAULT_OUTGOING_FRAME_BYTES,
             read_buffer: DEFAULT_READ_BUFFER_BYTES,
             mask_seed: None,
+            timeouts: Timeouts::default(),
         }
     }
 
@@ -107,6 +112,36 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Builder<T> {
         self
     }
 
+    /// Gives the connection a timer, which enables the close timeout (default
+    /// [`crate::DEFAULT_CLOSE_TIMEOUT`]) and the optional keepalive and idle timeouts.
+    /// `sockeye::tokio` sets a tokio timer.
+    pub fn set_timer(&mut self, timer: Arc<dyn Timer>) -> &mut Self {
+        self.timeouts.timer = Some(timer);
+        self
+    }
+
+    /// Sets how long to wait for the peer's answer to our close frame (and for our own close
+    /// frame to be written) before dropping the connection. Needs a timer.
+    pub fn set_close_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.timeouts.close = timeout;
+        self
+    }
+
+    /// Sends a ping after `interval` without receiving anything, and fails the connection
+    /// with [`crate::Error::KeepaliveTimeout`] if nothing arrives within `timeout` after it.
+    /// Needs a timer; off by default.
+    pub fn set_keepalive(&mut self, interval: Duration, timeout: Duration) -> &mut Self {
+        self.timeouts.keepalive = Some((interval, timeout));
+        self
+    }
+
+    /// Fails the connection with [`crate::Error::IdleTimeout`] (sending 1001) after `timeout`
+    /// without receiving anything. Needs a timer; off by default.
+    pub fn set_idle_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.timeouts.idle = Some(timeout);
+        self
+    }
+
     /// Makes masking keys come from a seeded generator, for reproducible tests.
     #[doc(hidden)]
     pub fn set_mask_seed(&mut self, seed: u64) -> &mut Self {
@@ -130,12 +165,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Builder<T> {
         let receiving = Receiving::new(self.mode, self.max_message, self.max_frame, extensions);
         let (read, write) = self.socket.split();
         let shared = Arc::new(Shared::new(write, sending, self.mode));
+        let deadlines = Deadlines::new(self.timeouts);
         let receiver = Receiver::new(
             read,
             shared.clone(),
             receiving,
             self.buffer,
             self.read_buffer,
+            deadlines,
         );
         (Sender::new(shared), receiver)
     }

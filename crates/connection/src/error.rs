@@ -33,6 +33,12 @@ pub enum Error {
         /// The payload's length.
         len: usize,
     },
+    /// The peer did not answer our close frame within the close timeout.
+    CloseTimeout,
+    /// Nothing arrived from the peer within the keepalive timeout after our ping.
+    KeepaliveTimeout,
+    /// Nothing arrived from the peer within the idle timeout.
+    IdleTimeout,
     /// The connection is closed: a close frame was sent or received, or an earlier error
     /// failed it. Nothing more can be sent or received.
     Closed,
@@ -48,6 +54,7 @@ impl Error {
                 Some(CloseCode::PROTOCOL_ERROR)
             }
             Self::MessageTooLarge { .. } => Some(CloseCode::MESSAGE_TOO_BIG),
+            Self::IdleTimeout => Some(CloseCode::GOING_AWAY),
             _ => None,
         }
     }
@@ -75,6 +82,9 @@ impl fmt::Display for Error {
                 f,
                 "ping/pong payload of {len} bytes is over the 125-byte limit of control frames"
             ),
+            Self::CloseTimeout => f.write_str("peer did not answer our close frame in time"),
+            Self::KeepaliveTimeout => f.write_str("peer did not answer our keepalive ping in time"),
+            Self::IdleTimeout => f.write_str("peer sent nothing for the idle timeout"),
             Self::Closed => f.write_str("the websocket connection is closed"),
         }
     }

@@ -56,6 +56,16 @@
 //! | frame size | [`DEFAULT_MAX_FRAME_BYTES`] (64 MiB) | [`Builder::set_max_frame_size`] |
 //! | read size | [`DEFAULT_READ_BUFFER_BYTES`] (8 KiB) | [`Builder::set_read_buffer_size`] |
 //! | queued pongs | 1 (the latest ping is answered) | fixed |
+//!
+//! # Timeouts
+//! Given a [`Timer`] ([`Builder::set_timer`]; `sockeye::tokio` does it for you), the
+//! receiver enforces them while it is polled:
+//!
+//! | timeout | default | setter |
+//! |---|---|---|
+//! | peer answers our close | [`DEFAULT_CLOSE_TIMEOUT`] (10 s) | [`Builder::set_close_timeout`] |
+//! | keepalive ping / answer | off | [`Builder::set_keepalive`] |
+//! | nothing received | off | [`Builder::set_idle_timeout`] |
 #![forbid(unsafe_code)]
 
 mod builder;
@@ -66,6 +76,7 @@ mod receiver;
 mod sender;
 mod shared;
 mod stream;
+mod timer;
 
 pub use builder::{
     Builder, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_OUTGOING_FRAME_BYTES,
@@ -76,3 +87,4 @@ pub use data::{ByteSlice125, CloseReason, Data, Incoming, Message, SliceTooLarge
 pub use error::Error;
 pub use receiver::Receiver;
 pub use sender::Sender;
+pub use timer::{Sleep, Timer, DEFAULT_CLOSE_TIMEOUT};

@@ -7,12 +7,13 @@ use std::{
 };
 
 use bytes::BytesMut;
-use futures::{future::poll_fn, io::ReadHalf, AsyncRead, AsyncWrite};
+use futures::{future::poll_fn, io::ReadHalf, AsyncRead, AsyncWrite, Future};
 use tracing::{debug, trace};
 
 use crate::{
     proto::{Event, Receiving},
     shared::Shared,
+    timer::{Deadlines, Due},
     CloseReason, Data, Error, Incoming,
 };
 
@@ -41,6 +42,9 @@ pub struct Receiver<T> {
     /// An outcome whose close frame is still being written (kept for cancel safety).
     pending: Option<Outcome>,
     done: bool,
+    deadlines: Option<Deadlines>,
+    /// Counts keepalive pings, for their payloads.
+    pings: u64,
 }
 
 /// How the connection ended, remembered while our last close frame is written.
@@ -57,6 +61,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
         proto: Receiving,
         read_buf: BytesMut,
         read_buffer_size: usize,
+        deadlines: Option<Deadlines>,
     ) -> Self {
         Self {
             io,
@@ -67,6 +72,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             read_buffer_size,
             pending: None,
             done: false,
+            deadlines,
+            pings: 0,
         }
     }
 
@@ -108,13 +115,28 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             }
         }
         // Write our close frame (the answer, or the one failing the connection) before
-        // reporting the outcome. If this is cancelled, `pending` keeps the outcome for the
-        // next call.
-        let flushed = {
-            let mut w = self.shared.writer.lock().await;
-            let shared = &*self.shared;
-            poll_fn(|cx| w.poll_drain(cx, shared)).await
+        // reporting the outcome, within the close timeout. If this is cancelled, `pending`
+        // keeps the outcome for the next call.
+        if let Some(d) = &mut self.deadlines {
+            d.closing();
+        }
+        let shared = self.shared.clone();
+        let drain = async {
+            let mut w = shared.writer.lock().await;
+            poll_fn(|cx| w.poll_drain(cx, &shared)).await
         };
+        let mut drain = std::pin::pin!(drain);
+        let deadlines = &mut self.deadlines;
+        let flushed = poll_fn(|cx| {
+            if let Poll::Ready(r) = drain.as_mut().poll(cx) {
+                return Poll::Ready(r);
+            }
+            match deadlines.as_mut().map(|d| d.poll(cx)) {
+                Some(Poll::Ready(_)) => Poll::Ready(Err(std::io::ErrorKind::TimedOut.into())),
+                _ => Poll::Pending,
+            }
+        })
+        .await;
         self.done = true;
         let outcome = self
             .pending
@@ -124,7 +146,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             (Outcome::Closed(reason), Ok(())) => Ok(Incoming::Closed(reason)),
             (Outcome::Closed(_), Err(e)) => {
                 self.shared.mark_failed();
-                Err(Error::Io(e))
+                if e.kind() == std::io::ErrorKind::TimedOut {
+                    Err(Error::CloseTimeout)
+                } else {
+                    Err(Error::Io(e))
+                }
             }
             (Outcome::Failed(e), _) => Err(e),
         }
@@ -195,20 +221,52 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             match result {
                 Poll::Pending => {
                     self.read_buf.truncate(len);
-                    return Poll::Pending;
+                    match self.poll_deadlines(cx) {
+                        Poll::Ready(Ok(())) => continue,
+                        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                        Poll::Pending => return Poll::Pending,
+                    }
                 }
                 Poll::Ready(Ok(0)) => {
                     self.read_buf.truncate(len);
                     self.shared.mark_failed();
                     return Poll::Ready(Err(Error::ConnectionReset));
                 }
-                Poll::Ready(Ok(n)) => self.read_buf.truncate(len + n),
+                Poll::Ready(Ok(n)) => {
+                    self.read_buf.truncate(len + n);
+                    if let Some(d) = &mut self.deadlines {
+                        d.on_read();
+                    }
+                }
                 Poll::Ready(Err(e)) => {
                     self.read_buf.truncate(len);
                     self.shared.mark_failed();
                     return Poll::Ready(Err(Error::Io(e)));
                 }
             }
+        }
+    }
+
+    /// Checks the timeouts while the socket has nothing to read. `Ready(Ok)` means a
+    /// keepalive ping was queued and the caller should loop; `Ready(Err)` a timeout.
+    fn poll_deadlines(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        let Some(d) = &mut self.deadlines else {
+            return Poll::Pending;
+        };
+        if self.shared.close_sent() {
+            d.on_close_sent();
+        }
+        match d.poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Due::Ping) => {
+                self.pings += 1;
+                trace!(n = self.pings, "sending keepalive ping");
+                self.shared.queue_ping(&self.pings.to_be_bytes());
+                Poll::Ready(Ok(()))
+            }
+            Poll::Ready(Due::Close) => Poll::Ready(Err(Error::CloseTimeout)),
+            Poll::Ready(Due::Keepalive) => Poll::Ready(Err(Error::KeepaliveTimeout)),
+            Poll::Ready(Due::Idle) => Poll::Ready(Err(Error::IdleTimeout)),
         }
     }
 }

@@ -48,6 +48,7 @@ const SHUT_DOWN: u8 = 8;
 #[derive(Debug, Default)]
 struct Control {
     pong: Option<Vec<u8>>,
+    ping: Option<Vec<u8>>,
     close: Option<Vec<u8>>,
 }
 
@@ -112,6 +113,20 @@ impl<T> Shared<T> {
         }
         self.control().pong = Some(payload.to_vec());
         self.control_pending.store(true, Ordering::Release);
+    }
+
+    /// Queues a keepalive ping.
+    pub(crate) fn queue_ping(&self, payload: &[u8]) {
+        if self.has(CLOSE_SENT | FAILED) {
+            return;
+        }
+        self.control().ping = Some(payload.to_vec());
+        self.control_pending.store(true, Ordering::Release);
+    }
+
+    /// Whether we sent (or queued) our close frame.
+    pub(crate) fn close_sent(&self) -> bool {
+        self.has(CLOSE_SENT)
     }
 
     /// Records the peer's close and queues our answer, echoing its code (RFC 6455 §5.5.1:
@@ -184,12 +199,15 @@ impl<T: AsyncWrite + Unpin> Shared<T> {
         if !self.control_pending.swap(false, Ordering::AcqRel) {
             return;
         }
-        let (pong, close) = {
+        let (pong, ping, close) = {
             let mut c = self.control();
-            (c.pong.take(), c.close.take())
+            (c.pong.take(), c.ping.take(), c.close.take())
         };
         if let Some(p) = pong {
             w.proto.encode_control(OpCode::Pong, &p, &mut w.buf);
+        }
+        if let Some(p) = ping {
+            w.proto.encode_control(OpCode::Ping, &p, &mut w.buf);
         }
         if let Some(p) = close {
             w.proto.encode_control(OpCode::Close, &p, &mut w.buf);
