@@ -4,7 +4,7 @@ mod api {
     mod client;
     #[cfg(feature = "http")]
     mod http;
-    mod key;
+    mod http1;
     mod pair;
     mod server;
     mod support;

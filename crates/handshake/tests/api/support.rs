@@ -80,7 +80,8 @@ impl AsyncRead for Mock {
     ) -> Poll<io::Result<usize>> {
         let this = &mut *self;
         if let Some(respond) = this.respond.take() {
-            this.reads = respond(&this.written).into();
+            let chunks = respond(&this.written).into_iter();
+            this.reads = chunks.filter(|c| !c.is_empty()).collect();
         }
         if this.pending && !this.pending_now {
             this.pending_now = true;
