@@ -1,15 +1,26 @@
 //! `cargo xtask ci`: everything CI checks, in the order that fails fastest.
 
-use crate::util::{cargo, cargo_env};
+use std::fs;
+
+use crate::{
+    autobahn, smoke,
+    util::{cargo, cargo_env, root},
+};
 
 /// The library crates, each checked alone with no and with all features.
-const CRATES: &[&str] = &["sockeye-codec", "sockeye-connection", "sockeye-handshake"];
+const CRATES: &[&str] = &[
+    "sockeye-codec",
+    "sockeye-connection",
+    "sockeye-handshake",
+    "sockeye",
+];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if let Some(arg) = args.first() {
         return Err(format!("`cargo xtask ci` takes no arguments, got `{arg}`"));
     }
     cargo(&["fmt", "--all", "--check"])?;
+    readme_in_sync()?;
     cargo(&[
         "clippy",
         "--workspace",
@@ -24,10 +35,27 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         cargo(&["check", "-p", krate, "--all-features"])?;
     }
     cargo(&["test", "--workspace", "--all-features"])?;
+    // The facade without its optional features: the default build users get.
+    cargo(&["test", "-p", "sockeye"])?;
     cargo_env(
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    smoke::run(&[])?;
+    autobahn::run(&["--allow-unimplemented-deflate".to_owned()])?;
     eprintln!("xtask ci: all steps passed");
     Ok(())
+}
+
+/// The facade's crate docs include `crates/sockeye/README.md` (so its code is compiled as
+/// doctests); it must be the same as the repository's README.
+fn readme_in_sync() -> Result<(), String> {
+    let root = root();
+    let read = |p: &str| fs::read_to_string(root.join(p)).map_err(|e| format!("{p}: {e}"));
+    if read("README.md")? == read("crates/sockeye/README.md")? {
+        eprintln!("README.md and crates/sockeye/README.md agree");
+        Ok(())
+    } else {
+        Err("README.md and crates/sockeye/README.md differ: copy README.md over the crate's".into())
+    }
 }

@@ -1,10 +1,12 @@
-//! `cargo xtask <ci|autobahn|bench|fuzz>`: project automation, in the style of matklad's
+//! `cargo xtask <ci|smoke|autobahn>`: project automation, in the style of matklad's
 //! cargo-xtask. Std only: every task is a function that runs commands and prints each one
 //! before it runs it, so a CI log reads as a script.
 #![allow(clippy::print_stdout)]
 
 mod autobahn;
 mod ci;
+mod process;
+mod smoke;
 mod util;
 
 use std::process::ExitCode;
@@ -17,8 +19,9 @@ fn main() -> ExitCode {
     };
     let result = match task {
         "ci" => ci::run(rest),
+        "smoke" => smoke::run(rest),
         "autobahn" => autobahn::run(rest),
-        _ => Err("usage: cargo xtask <ci|autobahn|bench|fuzz> [options]".to_owned()),
+        _ => Err("usage: cargo xtask <ci|smoke|autobahn> [options]".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
