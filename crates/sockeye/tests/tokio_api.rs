@@ -1,4 +1,5 @@
 //! `sockeye::tokio`: connect and accept over real loopback TCP, configs and timeouts.
+#![cfg(feature = "tokio")]
 
 use std::time::Duration;
 
