@@ -1,6 +1,6 @@
 //! The crate's one error type: a rejected configuration. Failures on the wire (negotiation
 //! and corrupt or oversized messages) are [`sockeye_codec::Error::Extension`] values, because
-//! the [`sockeye_codec::Extension`] trait returns codec errors.
+//! the [`crate::Extension`] trait returns codec errors.
 
 use std::fmt;
 

@@ -1,5 +1,5 @@
 //! permessage-deflate (RFC 7692) for [sockeye](https://crates.io/crates/sockeye): WebSocket
-//! message compression as a [`sockeye_codec::Extension`], built on `flate2` with the
+//! message compression as a codec [`Extension`], built on `flate2` with the
 //! pure-Rust zlib-rs backend.
 //!
 //! Add a [`Deflate`] to the handshake on both sides; once the server accepts it, every data
@@ -21,8 +21,8 @@
 //!
 //! # Example
 //! ```
-//! use sockeye_codec::{Extension, Mode, OpCode, RSV1};
-//! use sockeye_deflate::Deflate;
+//! use sockeye_deflate::codec::{OpCode, RSV1};
+//! use sockeye_deflate::{Deflate, Extension, Mode};
 //!
 //! // The client's offer: `permessage-deflate; server_max_window_bits=12; client_max_window_bits`.
 //! let mut client = Deflate::new(Mode::Client);
@@ -95,6 +95,10 @@ mod error;
 mod extension;
 mod stream;
 
+/// The frame codec this crate plugs into (`sockeye-codec`), for its [`Extension`] trait and
+/// the types the trait's methods take.
+pub use codec;
+pub use codec::{Extension, Mode, Param};
 pub use config::Negotiated;
 pub use error::Error;
 pub use extension::{Deflate, DEFAULT_COMPRESSION_LEVEL, DEFAULT_THRESHOLD_BYTES};

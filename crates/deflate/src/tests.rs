@@ -296,7 +296,6 @@ mod bounded_inflate {
     }
 }
 
-
 mod corrupt {
     use super::*;
 
