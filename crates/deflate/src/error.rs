@@ -1,5 +1,5 @@
 //! The crate's one error type: a rejected configuration. Failures on the wire (negotiation
-//! and corrupt or oversized messages) are [`sockeye_codec::Error::Extension`] values, because
+//! and corrupt or oversized messages) are [`codec::Error::Extension`] values, because
 //! the [`crate::Extension`] trait returns codec errors.
 
 use std::fmt;
