@@ -64,8 +64,12 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: `ptr` came from `System` with `layout`; the caller upholds the rest.
         let new = unsafe { System.realloc(ptr, layout, new_size) };
-        if !new.is_null() {
-            // Counted as if old and new coexisted for a moment: an upper bound.
+        if new == ptr {
+            // Resized in place: only the difference was ever live.
+            grow(new_size.saturating_sub(layout.size()));
+            shrink(layout.size().saturating_sub(new_size));
+        } else if !new.is_null() {
+            // Moved: the old block and the new one coexisted while the bytes were copied.
             grow(new_size);
             shrink(layout.size());
         }

@@ -112,10 +112,16 @@ mod server_side {
         assert_eq!(n.server_max_window_bits, 10);
         let mut s = server();
         s.set_max_server_window_bits(9).unwrap();
-        assert_eq!(answer(&mut s, "server_max_window_bits=10").0, ["server_max_window_bits=9"]);
+        assert_eq!(
+            answer(&mut s, "server_max_window_bits=10").0,
+            ["server_max_window_bits=9"]
+        );
         let mut s = server();
         s.set_max_server_window_bits(12).unwrap();
-        assert_eq!(answer(&mut s, "server_max_window_bits=10").0, ["server_max_window_bits=10"]);
+        assert_eq!(
+            answer(&mut s, "server_max_window_bits=10").0,
+            ["server_max_window_bits=10"]
+        );
     }
 
     #[test]
@@ -153,10 +159,16 @@ mod server_side {
         assert_eq!(n.client_max_window_bits, 12);
         let mut s = server();
         s.set_max_client_window_bits(10).unwrap();
-        assert_eq!(answer(&mut s, "client_max_window_bits=12").0, ["client_max_window_bits=10"]);
+        assert_eq!(
+            answer(&mut s, "client_max_window_bits=12").0,
+            ["client_max_window_bits=10"]
+        );
         let mut s = server();
         s.set_max_client_window_bits(14).unwrap();
-        assert_eq!(answer(&mut s, "client_max_window_bits=12").0, ["client_max_window_bits=12"]);
+        assert_eq!(
+            answer(&mut s, "client_max_window_bits=12").0,
+            ["client_max_window_bits=12"]
+        );
     }
 
     #[test]
@@ -195,7 +207,10 @@ mod server_side {
             &mut server(),
             r#"server_max_window_bits="10"; client_max_window_bits="11""#,
         );
-        assert_eq!(response, ["server_max_window_bits=10", "client_max_window_bits=11"]);
+        assert_eq!(
+            response,
+            ["server_max_window_bits=10", "client_max_window_bits=11"]
+        );
         assert_eq!(of(&n), terms(false, false, 10, 11));
     }
 
@@ -254,7 +269,11 @@ mod server_side {
     fn several_offers_the_first_acceptable_one_wins() {
         // permessage-deflate; x=1, permessage-deflate; server_max_window_bits=10,
         // permessage-deflate
-        let offers = [params("x=1"), params("server_max_window_bits=10"), params("")];
+        let offers = [
+            params("x=1"),
+            params("server_max_window_bits=10"),
+            params(""),
+        ];
         let mut s = server();
         assert_eq!(accept_first(&mut s, &offers), Some(1));
         assert_eq!(strings(s.params()), ["server_max_window_bits=10"]);
@@ -320,7 +339,10 @@ mod client_side {
             "window bits must be within 9..=15, got 8 (zlib cannot compress with the 256-byte \
              window of 8 bits)"
         );
-        assert_eq!(c.set_compression_level(10).unwrap_err(), Error::Level { level: 10 });
+        assert_eq!(
+            c.set_compression_level(10).unwrap_err(),
+            Error::Level { level: 10 }
+        );
         assert!(c.set_compression_level(9).is_ok());
         // Nothing rejected reached the offer.
         assert_eq!(strings(c.params()), ["client_max_window_bits"]);
@@ -369,10 +391,16 @@ mod client_side {
     fn server_max_window_bits_at_or_below_our_request() {
         let mut c = client();
         c.set_max_server_window_bits(10).unwrap();
-        assert_eq!(take(&mut c, "server_max_window_bits=9").server_max_window_bits, 9);
+        assert_eq!(
+            take(&mut c, "server_max_window_bits=9").server_max_window_bits,
+            9
+        );
         let mut c = client();
         c.set_max_server_window_bits(10).unwrap();
-        assert_eq!(take(&mut c, "server_max_window_bits=10").server_max_window_bits, 10);
+        assert_eq!(
+            take(&mut c, "server_max_window_bits=10").server_max_window_bits,
+            10
+        );
         let mut c = client();
         c.set_max_server_window_bits(10).unwrap();
         assert!(refused(c, "server_max_window_bits=11").contains("over the offered 10"));
@@ -383,17 +411,32 @@ mod client_side {
 
     #[test]
     fn server_max_window_bits_unasked_is_fine() {
-        assert_eq!(take(&mut client(), "server_max_window_bits=12").server_max_window_bits, 12);
-        assert_eq!(take(&mut client(), "server_max_window_bits=8").server_max_window_bits, 8);
+        assert_eq!(
+            take(&mut client(), "server_max_window_bits=12").server_max_window_bits,
+            12
+        );
+        assert_eq!(
+            take(&mut client(), "server_max_window_bits=8").server_max_window_bits,
+            8
+        );
     }
 
     #[test]
     fn client_max_window_bits_picked_by_the_server() {
-        assert_eq!(take(&mut client(), "client_max_window_bits=10").client_max_window_bits, 10);
-        assert_eq!(take(&mut client(), "client_max_window_bits=8").client_max_window_bits, 8);
+        assert_eq!(
+            take(&mut client(), "client_max_window_bits=10").client_max_window_bits,
+            10
+        );
+        assert_eq!(
+            take(&mut client(), "client_max_window_bits=8").client_max_window_bits,
+            8
+        );
         let mut c = client();
         c.set_max_client_window_bits(11).unwrap();
-        assert_eq!(take(&mut c, "client_max_window_bits=9").client_max_window_bits, 9);
+        assert_eq!(
+            take(&mut c, "client_max_window_bits=9").client_max_window_bits,
+            9
+        );
         let mut c = client();
         c.set_max_client_window_bits(11).unwrap();
         assert_eq!(take(&mut c, "").client_max_window_bits, 11);
@@ -442,7 +485,10 @@ mod client_side {
         take(&mut c, "");
         let err = c.configure(&[]).unwrap_err();
         assert!(err.to_string().contains("twice"), "{err}");
-        assert!(c.is_enabled(), "the first agreement stands for the handshake to fail on");
+        assert!(
+            c.is_enabled(),
+            "the first agreement stands for the handshake to fail on"
+        );
     }
 }
 

@@ -2,8 +2,8 @@
 //! `tokio::io::duplex`, a raw peer that reads and writes frames by hand, and DEFLATE streams
 //! built with `flate2` directly.
 
-use flate2::{Compress, Compression, FlushCompress};
 use connection::{Builder, Receiver, Sender};
+use flate2::{Compress, Compression, FlushCompress};
 use sockeye_deflate::{Deflate, Extension, Mode, Param};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
@@ -33,7 +33,9 @@ pub(crate) fn negotiate(client: &mut Deflate, server: &mut Deflate) -> bool {
 /// The server's choice among several offers (one `Sec-WebSocket-Extensions` header listing
 /// permessage-deflate more than once): the index of the first it accepts.
 pub(crate) fn accept_first(server: &mut Deflate, offers: &[Vec<Param>]) -> Option<usize> {
-    offers.iter().position(|offer| server.configure(offer).is_ok())
+    offers
+        .iter()
+        .position(|offer| server.configure(offer).is_ok())
 }
 
 /// Renders parameters as they appear in the header, e.g. `server_max_window_bits=10`.
@@ -72,13 +74,6 @@ pub(crate) fn pair(
     sb.add_extensions([Box::new(server) as Box<dyn Extension + Send>]);
     configure(&mut sb);
     (cb.finish(), sb.finish())
-}
-
-/// Two ends that negotiated with default settings.
-pub(crate) fn default_pair() -> (End, End) {
-    let (mut client, mut server) = (Deflate::new(Mode::Client), Deflate::new(Mode::Server));
-    assert!(negotiate(&mut client, &mut server));
-    pair(client, server, |_| {})
 }
 
 /// A sockeye end of `mode` with `ext`, and the raw stream of its peer.
@@ -156,7 +151,9 @@ pub(crate) async fn read_frame(io: &mut DuplexStream) -> RawFrame {
         n => u64::from(n),
     };
     let mut payload = vec![0; usize::try_from(len).unwrap()];
-    io.read_exact(&mut payload).await.expect("the frame payload");
+    io.read_exact(&mut payload)
+        .await
+        .expect("the frame payload");
     RawFrame {
         first_byte: head[0],
         payload,
@@ -199,9 +196,11 @@ pub(crate) fn bomb(mib: usize) -> Vec<u8> {
     let zeros = vec![0; 1 << 20];
     let mut c = Compress::new_with_window_bits(Compression::best(), false, 15);
     let mut first = Vec::with_capacity(1 << 20);
-    c.compress_vec(&zeros, &mut first, FlushCompress::Sync).unwrap();
+    c.compress_vec(&zeros, &mut first, FlushCompress::Sync)
+        .unwrap();
     let mut more = Vec::with_capacity(1 << 20);
-    c.compress_vec(&zeros, &mut more, FlushCompress::Sync).unwrap();
+    c.compress_vec(&zeros, &mut more, FlushCompress::Sync)
+        .unwrap();
     let mut out = first;
     for _ in 1..mib {
         out.extend_from_slice(&more);
