@@ -73,6 +73,10 @@
 //! still accept, answer `8` as asked, inflate the peer's messages, and send ours
 //! uncompressed (RSV1 clear), which RFC 7692 allows at any time. The setters take 9..=15.
 //!
+//! **Empty messages** go out uncompressed (zero bytes rather than the single `0x00` of RFC 7692
+//! §7.2.3.6); incoming, both that octet and an empty payload with RSV1 set read as an empty
+//! message without disturbing the shared window.
+//!
 //! # Limits and memory
 //! | what | bound |
 //! |---|---|

@@ -41,7 +41,7 @@ pub(crate) struct Encoder {
 impl Encoder {
     /// An encoder for the agreed window, or `None` when the window is 8 bits: zlib-rs cannot
     /// compress within 256 bytes, so such a connection sends every message uncompressed,
-    /// which RFC 7692 §6 allows ("an endpoint can choose not to compress").
+    /// which RFC 7692 §1 allows ("so that an endpoint can choose not to compress messages").
     pub(crate) fn new(window_bits: u8, level: u32, no_context_takeover: bool) -> Option<Self> {
         (window_bits >= MIN_STREAM_WINDOW_BITS).then_some(Self {
             compress: None,
@@ -67,15 +67,14 @@ impl Encoder {
 
     /// Compresses `payload` into `out` (empty on entry) as one permessage-deflate message.
     ///
-    /// Returns `false`, with `out` empty, when the message should go out uncompressed: only
-    /// without context takeover, where skipping the compressor cannot desynchronise the
-    /// peer's window, and only when compressing did not make it smaller.
+    /// Returns `false`, with `out` empty, when the message should go out uncompressed: when it
+    /// is empty, and without context takeover (where skipping the compressor cannot
+    /// desynchronise the peer's window) when compressing did not make it smaller.
     pub(crate) fn encode(&mut self, payload: &[u8], out: &mut Vec<u8>) -> Result<bool, Error> {
         if payload.is_empty() {
-            // RFC 7692 §7.2.3.6: a single 0x00 octet is an empty stored block with its LEN
-            // and NLEN removed; it decodes to nothing and leaves both windows as they were.
-            out.push(0x00);
-            return Ok(true);
+            // Nothing to gain: an empty message goes out plain (0 bytes rather than the 0x00
+            // octet of RFC 7692 §7.2.3.6), and neither window changes.
+            return Ok(false);
         }
         let (window_bits, level) = (self.window_bits, self.level);
         let compress = self.compress.get_or_insert_with(|| {
@@ -226,12 +225,16 @@ fn inflate(
             data.reserve_exact(step);
         }
         let (in_before, out_before) = (decompress.total_in(), data.len());
+        // The output room this step offers; the inflater may have more once it is full.
+        let offered;
         let status = if data.capacity() - data.len() <= room {
             // The spare capacity, all of which we reserved, ends within the limit.
+            offered = data.capacity() - data.len();
             decompress.decompress_vec(&input[consumed..], data, FlushDecompress::Sync)
         } else {
             // The buffer came with capacity past the limit (a reused buffer): write into an
             // initialised piece of `step` bytes so the limit is still checked every step.
+            offered = step;
             data.resize(out_before + step, 0);
             let out_total = decompress.total_out();
             let status = decompress.decompress(
@@ -278,14 +281,12 @@ fn inflate(
             }
             continue;
         }
+        let written = data.len() - out_before;
         // All input taken and room left over: the inflater has nothing more to give.
-        if consumed == input.len() && data.len() < data.capacity() {
+        if consumed == input.len() && written < offered {
             return Ok(());
         }
-        if decompress.total_in() == in_before
-            && data.len() == out_before
-            && data.len() < data.capacity()
-        {
+        if decompress.total_in() == in_before && written == 0 {
             // Neither input taken nor output given, with both available: the stream is stuck.
             return Err(corrupt("inflater made no progress"));
         }
