@@ -10,8 +10,8 @@
 //!
 //! **Invariant:** inflating is bounded. The output is checked against the connection's
 //! message limit after every step of the inflater, and room for it is reserved in steps that
-//! never exceed the limit plus one byte, so a small "deflate bomb" fails with 1009 having
-//! used about the limit in memory, however far it would have inflated.
+//! never exceed the limit, so a small "deflate bomb" fails with 1009 having used about the
+//! limit in memory, however far it would have inflated.
 //!
 //! **Invariant:** negotiation never agrees to terms we do not honour: the server's response
 //! states exactly what both sides will do, and the client refuses a response it cannot

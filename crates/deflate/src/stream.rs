@@ -2,8 +2,8 @@
 //! [`Decoder`] for incoming ones, each a raw DEFLATE stream from `flate2` (zlib-rs backend)
 //! that lives as long as the connection when context takeover is in use.
 //!
-//! **Invariant:** inflating never grows the output past `start + max_len + 1` bytes; the
-//! extra byte is how a message one byte too long is told from one that fits exactly.
+//! **Invariant:** inflating never grows the output past `start + max_len` bytes; whether more
+//! would follow is asked of the inflater with a one-byte probe on the stack.
 
 use codec::{CloseCode, Error};
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
@@ -202,7 +202,7 @@ impl Decoder {
 }
 
 /// Inflates `input` onto the end of `data`, checking the output against `max_len` after every
-/// step; output room is reserved in steps that never pass `start + max_len + 1`.
+/// step; output room is reserved in steps that never pass `start + max_len`.
 fn inflate(
     decompress: &mut Decompress,
     window_bits: u8,
@@ -215,52 +215,56 @@ fn inflate(
     let mut consumed = 0;
     loop {
         let produced = data.len() - start;
-        // One byte of room past the limit tells "exactly max_len" from "more".
-        let room = (max_len - produced).saturating_add(1);
-        let step = produced
-            .max(input.len().saturating_mul(2))
-            .max(MIN_INFLATE_CHUNK_BYTES)
-            .min(room);
-        if data.len() == data.capacity() {
-            data.reserve_exact(step);
-        }
+        let room = max_len - produced;
         let (in_before, out_before) = (decompress.total_in(), data.len());
         // The output room this step offers; the inflater may have more once it is full.
         let offered;
-        let status = if data.capacity() - data.len() <= room {
-            // The spare capacity, all of which we reserved, ends within the limit.
-            offered = data.capacity() - data.len();
-            decompress.decompress_vec(&input[consumed..], data, FlushDecompress::Sync)
-        } else {
-            // The buffer came with capacity past the limit (a reused buffer): write into an
-            // initialised piece of `step` bytes so the limit is still checked every step.
-            offered = step;
-            data.resize(out_before + step, 0);
+        let status = if room == 0 {
+            // At the limit: any more output makes the message too big. Ask for one byte into
+            // a probe rather than growing the buffer past the limit to find out.
+            offered = 1;
+            let mut probe = [0; 1];
             let out_total = decompress.total_out();
-            let status = decompress.decompress(
-                &input[consumed..],
-                &mut data[out_before..],
-                FlushDecompress::Sync,
-            );
-            let written = usize::try_from(decompress.total_out() - out_total)
-                .expect("the inflater wrote at most the slice it was given");
-            data.truncate(out_before + written);
+            let status =
+                decompress.decompress(&input[consumed..], &mut probe, FlushDecompress::Sync);
+            if decompress.total_out() > out_total {
+                return Err(too_big(max_len));
+            }
             status
+        } else {
+            let step = produced
+                .max(input.len().saturating_mul(2))
+                .max(MIN_INFLATE_CHUNK_BYTES)
+                .min(room);
+            if data.len() == data.capacity() {
+                data.reserve_exact(step);
+            }
+            if data.capacity() - data.len() <= room {
+                // The spare capacity, all of which we reserved, ends within the limit.
+                offered = data.capacity() - data.len();
+                decompress.decompress_vec(&input[consumed..], data, FlushDecompress::Sync)
+            } else {
+                // The buffer came with capacity past the limit (a reused buffer): write into
+                // an initialised piece of `step` bytes so the limit is still checked each step.
+                offered = step;
+                data.resize(out_before + step, 0);
+                let out_total = decompress.total_out();
+                let status = decompress.decompress(
+                    &input[consumed..],
+                    &mut data[out_before..],
+                    FlushDecompress::Sync,
+                );
+                let written = usize::try_from(decompress.total_out() - out_total)
+                    .expect("the inflater wrote at most the slice it was given");
+                data.truncate(out_before + written);
+                status
+            }
         }
         .map_err(|e| corrupt(e.message().unwrap_or("invalid data")))?;
         consumed += usize::try_from(decompress.total_in() - in_before)
             .expect("the inflater consumed at most the slice it was given");
         let produced = data.len() - start;
-        if produced > max_len {
-            return Err(Error::Extension {
-                name: NAME.to_owned(),
-                reason: format!(
-                    "peer sent a compressed message that inflates past the limit of {max_len} \
-                     bytes"
-                ),
-                code: CloseCode::MESSAGE_TOO_BIG,
-            });
-        }
+        debug_assert!(produced <= max_len, "every step stays within the limit");
         if status == Status::StreamEnd {
             // RFC 7692 §7.2.3.4: a peer that cannot flush with an empty stored block may end
             // the message with a block that has BFINAL set, followed by a 0x00 octet "to allow
@@ -290,6 +294,19 @@ fn inflate(
             // Neither input taken nor output given, with both available: the stream is stuck.
             return Err(corrupt("inflater made no progress"));
         }
+    }
+}
+
+/// A peer's message that inflates past the limit (RFC 6455 §7.4.1: "1009 indicates that an
+/// endpoint is terminating the connection because it has received a message that is too big
+/// for it to process").
+fn too_big(max_len: usize) -> Error {
+    Error::Extension {
+        name: NAME.to_owned(),
+        reason: format!(
+            "peer sent a compressed message that inflates past the limit of {max_len} bytes"
+        ),
+        code: CloseCode::MESSAGE_TOO_BIG,
     }
 }
 

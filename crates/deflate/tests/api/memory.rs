@@ -50,11 +50,12 @@ async fn a_bomb_is_stopped_at_the_limit_with_bounded_memory() {
 #[tokio::test]
 async fn a_bigger_bomb_costs_no_more_memory() {
     // Half a gigabyte in a 520 KiB frame: only the compressed bytes (held by the connection,
-    // then copied once beside the output) add to the peak.
+    // then copied once beside the output) add to the peak. The connection's buffer grows by
+    // doubling while the frame arrives, and each move briefly holds old and new blocks.
     let (err, peak, wire_len) = receive_bomb(512).await;
     assert_eq!(err.close_code(), Some(CloseCode::MESSAGE_TOO_BIG), "{err}");
     assert!(
-        peak < LIMIT + 3 * wire_len + (256 << 10),
+        peak < LIMIT + 2 * wire_len + (512 << 10),
         "peak {peak} bytes for a {LIMIT}-byte limit and a {wire_len}-byte frame"
     );
     eprintln!(
