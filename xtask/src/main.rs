@@ -3,6 +3,7 @@
 //! before it runs it, so a CI log reads as a script.
 #![allow(clippy::print_stdout)]
 
+mod autobahn;
 mod ci;
 mod util;
 
@@ -16,6 +17,7 @@ fn main() -> ExitCode {
     };
     let result = match task {
         "ci" => ci::run(rest),
+        "autobahn" => autobahn::run(rest),
         _ => Err("usage: cargo xtask <ci|autobahn|bench|fuzz> [options]".to_owned()),
     };
     match result {

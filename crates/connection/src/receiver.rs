@@ -188,9 +188,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
         if self.message.capacity() > 64 * 1024 {
             self.message = Vec::new();
         }
-        if self.read_buf.is_empty() && self.read_buf.capacity() > 2 * self.read_buffer_size {
-            self.read_buf = BytesMut::new();
-        }
     }
 
     /// Runs the protocol until it yields an event for the caller, reading as needed and
@@ -221,6 +218,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             match result {
                 Poll::Pending => {
                     self.read_buf.truncate(len);
+                    if self.read_buf.is_empty() {
+                        // Nothing buffered and nothing arriving: give the read buffer back
+                        // so an idle connection holds no read memory at all.
+                        self.read_buf = BytesMut::new();
+                    }
                     match self.poll_deadlines(cx) {
                         Poll::Ready(Ok(())) => continue,
                         Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),

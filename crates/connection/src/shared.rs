@@ -34,6 +34,10 @@ use futures::{io::WriteHalf, ready, AsyncWrite};
 
 use crate::{proto::Sending, Error};
 
+/// The most write-buffer capacity kept between messages; larger buffers are freed once
+/// written, so a burst of large messages does not pin memory on an idle connection.
+const MAX_IDLE_WRITE_BUFFER_BYTES: usize = 4 * 1024;
+
 /// A close frame was queued or written by us: nothing may be sent after it.
 const CLOSE_SENT: u8 = 1;
 /// The peer's close frame arrived.
@@ -247,7 +251,7 @@ impl<T: AsyncWrite + Unpin> Writer<T> {
             }
             self.buf.advance(n);
         }
-        if self.buf.capacity() > 64 * 1024 {
+        if self.buf.capacity() > MAX_IDLE_WRITE_BUFFER_BYTES {
             // Give back the memory of a large message once it is written.
             self.buf = BytesMut::new();
         }

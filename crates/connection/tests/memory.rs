@@ -1,0 +1,137 @@
+//! How much memory an idle connection holds after traffic, measured with a counting
+//! allocator (its own test binary, because the allocator is global).
+//!
+//! Run `cargo test -p sockeye-connection --test memory -- --nocapture` to see the figures.
+#![allow(clippy::print_stdout)] // The figures are the point of this test.
+
+use std::{
+    alloc::{GlobalAlloc, Layout, System},
+    pin::Pin,
+    sync::atomic::{AtomicIsize, Ordering},
+    task::{Context, Poll},
+};
+
+use futures::{task::noop_waker_ref, AsyncRead, AsyncWrite, Future};
+use sockeye_connection::{Builder, Mode, Receiver, Sender};
+
+struct Counting;
+
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+
+// SAFETY: every method forwards to the system allocator unchanged and only counts sizes.
+#[allow(unsafe_code)]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: forwarded with the caller's layout.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        // SAFETY: `ptr` was allocated by `alloc` above with this layout.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+/// A stream that serves prepared bytes (then stays pending) and discards writes, so it
+/// allocates nothing while the connection runs.
+#[derive(Debug)]
+struct Script {
+    input: Vec<u8>,
+    pos: usize,
+}
+
+impl AsyncRead for Script {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.pos == self.input.len() {
+            return Poll::Pending;
+        }
+        let n = buf.len().min(self.input.len() - self.pos);
+        buf[..n].copy_from_slice(&self.input[self.pos..self.pos + n]);
+        self.pos += n;
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl AsyncWrite for Script {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+fn masked(first: u8, payload: &[u8]) -> Vec<u8> {
+    let mut header = codec::Header::new(codec::OpCode::Binary);
+    header
+        .set_mask(Some([1, 2, 3, 4]))
+        .set_payload_len(payload.len() as u64);
+    let mut out = Vec::new();
+    header.encode(&mut out);
+    out[0] = first;
+    let from = out.len();
+    out.extend_from_slice(payload);
+    codec::apply_mask(&mut out[from..], [1, 2, 3, 4]);
+    out
+}
+
+fn poll_once<F: Future>(f: F) -> Poll<F::Output> {
+    let mut f = Box::pin(f);
+    f.as_mut().poll(&mut Context::from_waker(noop_waker_ref()))
+}
+
+#[test]
+fn idle_connection_after_traffic_holds_under_2_kib() {
+    let mut input = Vec::new();
+    for _ in 0..10 {
+        input.extend(masked(0x82, &[7; 1024]));
+    }
+    input.extend(masked(0x82, &vec![9; 1 << 20]));
+    input.extend(masked(0x89, b"ping"));
+    let script = Script { input, pos: 0 };
+
+    let before = LIVE.load(Ordering::Relaxed);
+    let (mut tx, mut rx): (Sender<Script>, Receiver<Script>) =
+        Builder::new(script, Mode::Server).finish();
+    let built = LIVE.load(Ordering::Relaxed) - before;
+    for _ in 0..11 {
+        let mut msg = Vec::new();
+        assert!(matches!(
+            poll_once(rx.receive_data(&mut msg)),
+            Poll::Ready(Ok(_))
+        ));
+    }
+    // The ping is answered and the stream then has nothing more: the receiver goes idle.
+    assert!(poll_once(rx.receive_data(&mut Vec::new())).is_pending());
+    assert!(matches!(
+        poll_once(tx.send_binary(vec![5u8; 100_000])),
+        Poll::Ready(Ok(()))
+    ));
+    assert!(matches!(
+        poll_once(tx.send_text("small")),
+        Poll::Ready(Ok(()))
+    ));
+    let idle = LIVE.load(Ordering::Relaxed) - before;
+    let structs = std::mem::size_of::<Sender<Script>>() + std::mem::size_of::<Receiver<Script>>();
+    println!("connection: {built} heap bytes when built, {idle} heap bytes idle after traffic, plus {structs} bytes of Sender + Receiver");
+    assert!(
+        idle as usize + structs < 2048,
+        "idle connection holds {idle} + {structs} bytes"
+    );
+    drop((tx, rx));
+}
