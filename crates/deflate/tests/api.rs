@@ -4,6 +4,7 @@
 mod api {
     pub(crate) mod alloc;
     mod connection;
+    mod handshake;
     mod memory;
     mod negotiation;
     mod util;
