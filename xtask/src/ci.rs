@@ -3,7 +3,12 @@
 use crate::util::{cargo, cargo_env};
 
 /// The library crates, each checked alone with no and with all features.
-const CRATES: &[&str] = &["sockeye-codec", "sockeye-connection", "sockeye-deflate"];
+const CRATES: &[&str] = &[
+    "sockeye-codec",
+    "sockeye-connection",
+    "sockeye-handshake",
+    "sockeye-deflate",
+];
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if let Some(arg) = args.first() {

@@ -512,6 +512,15 @@ pub(crate) fn check_request(
         Some(k) => decode_key(k)
             .ok_or_else(|| Error::bad_request("Sec-WebSocket-Key must be 16 bytes in base64"))?,
     };
+    // RFC 7230 §3.3: a request has a body if it has Content-Length or Transfer-Encoding. The
+    // bytes after this head are WebSocket frames, so a body would be read as frames.
+    if fields.all("Transfer-Encoding").next().is_some()
+        || fields.all("Content-Length").any(|v| v != b"0")
+    {
+        return Err(Error::bad_request(
+            "an upgrade request must not have a body",
+        ));
+    }
     let origin = match fields.one("Origin").map_err(Error::bad_request)? {
         None => None,
         Some(o) if o.iter().all(|b| (0x20..0x7f).contains(b)) => Some(ascii(o)),

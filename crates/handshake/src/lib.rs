@@ -23,7 +23,7 @@
 //! with a key.
 //!
 //! # Example
-//! A client and a server agreeing on a subprotocol over an in-memory pipe:
+//! A client and a server agreeing on a subprotocol over an in-memory pipe, then talking:
 //! ```
 //! use sockeye_handshake::{server::Response, Client, Server, ServerResponse};
 //! use tokio_util::compat::TokioAsyncReadCompatExt;
@@ -38,19 +38,30 @@
 //!     assert_eq!(request.path(), "/room/1");
 //!     let accept = Response::Accept { key: request.key(), protocol: request.protocol() };
 //!     server.send_response(&accept).await?;
-//!     Ok::<_, sockeye_handshake::Error>(server.into_builder())
+//!     let (mut sender, mut receiver) = server.into_builder().finish();
+//!     let mut message = Vec::new();
+//!     receiver.receive_data(&mut message).await?;
+//!     sender.send_text(std::str::from_utf8(&message)?).await?;
+//!     sender.flush().await?;
+//!     Ok::<_, Box<dyn std::error::Error>>(())
 //! };
 //! let client = async {
 //!     let mut client = Client::new(client_io.compat(), "example.com", "/room/1");
 //!     client.add_protocol("chat");
 //!     let response = client.handshake().await?;
 //!     assert_eq!(response, ServerResponse::Accepted { protocol: Some("chat".into()) });
-//!     Ok::<_, sockeye_handshake::Error>(client.into_builder())
+//!     let (mut sender, mut receiver) = client.into_builder().finish();
+//!     sender.send_text("echo me").await?;
+//!     sender.flush().await?;
+//!     let mut message = Vec::new();
+//!     receiver.receive_data(&mut message).await?;
+//!     assert_eq!(message, b"echo me");
+//!     Ok::<_, Box<dyn std::error::Error>>(())
 //! };
 //! let (server, client) = tokio::join!(server, client);
-//! // `finish()` on each builder gives the connection's `(Sender, Receiver)`.
-//! let (_server_builder, _client_builder) = (server?, client?);
-//! # Ok::<(), sockeye_handshake::Error>(())
+//! server?;
+//! client?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```
 //!
