@@ -9,9 +9,10 @@
 //! such as JSON comes from.
 //!
 //! **Invariant:** inflating is bounded. The output is checked against the connection's
-//! message limit after every step of the inflater, and room for it is reserved in steps that
-//! never exceed the limit, so a small "deflate bomb" fails with 1009 having used about the
-//! limit in memory, however far it would have inflated.
+//! message limit after every step of the inflater, and room for it is reserved in doubling
+//! steps that never exceed the limit, so a small "deflate bomb" fails with 1009 having used
+//! the limit in memory (briefly half as much again if the allocator moves the buffer on its
+//! last growth), plus the compressed bytes, however far it would have inflated.
 //!
 //! **Invariant:** negotiation never agrees to terms we do not honour: the server's response
 //! states exactly what both sides will do, and the client refuses a response it cannot
