@@ -3,6 +3,7 @@
 //! before it runs it, so a CI log reads as a script.
 #![allow(clippy::print_stdout)]
 
+mod attack;
 mod autobahn;
 mod ci;
 mod process;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         "ci" => ci::run(rest),
         "smoke" => smoke::run(rest),
         "autobahn" => autobahn::run(rest),
+        "attack" => attack::run(rest),
         _ => Err("usage: cargo xtask <ci|smoke|autobahn> [options]".to_owned()),
     };
     match result {
