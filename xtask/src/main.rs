@@ -1,8 +1,9 @@
-//! `cargo xtask <ci|smoke|autobahn>`: project automation, in the style of matklad's
+//! `cargo xtask <ci|smoke|interop|attack|autobahn>`: project automation, in the style of matklad's
 //! cargo-xtask. Std only: every task is a function that runs commands and prints each one
 //! before it runs it, so a CI log reads as a script.
 #![allow(clippy::print_stdout)]
 
+mod attack;
 mod autobahn;
 mod ci;
 mod interop;
@@ -23,7 +24,8 @@ fn main() -> ExitCode {
         "smoke" => smoke::run(rest),
         "autobahn" => autobahn::run(rest),
         "interop" => interop::run(rest),
-        _ => Err("usage: cargo xtask <ci|smoke|autobahn> [options]".to_owned()),
+        "attack" => attack::run(rest),
+        _ => Err("usage: cargo xtask <ci|smoke|interop|attack|autobahn> [options]".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

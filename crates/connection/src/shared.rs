@@ -269,11 +269,14 @@ impl<T: AsyncWrite + Unpin> Writer<T> {
 ///
 /// If the future writing it is dropped before the payload is out, `Drop` copies the rest of
 /// the payload into the writer's buffer, so the frame is completed by the next write and the
-/// stream is never left with half a frame.
+/// stream is never left with half a frame. After a failed write it copies nothing: the
+/// connection is dead, and the copy would only double the memory a large message holds.
 pub(crate) struct PayloadWrite<'a, T> {
     pub(crate) writer: &'a mut Writer<T>,
     payload: &'a [u8],
     written: usize,
+    /// A write failed: the rest of the payload will never be sent.
+    failed: bool,
 }
 
 impl<'a, T: AsyncWrite + Unpin> PayloadWrite<'a, T> {
@@ -285,10 +288,19 @@ impl<'a, T: AsyncWrite + Unpin> PayloadWrite<'a, T> {
             writer,
             payload,
             written: 0,
+            failed: false,
         }
     }
 
     pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let result = self.poll_write_inner(cx);
+        if let Poll::Ready(Err(_)) = result {
+            self.failed = true;
+        }
+        result
+    }
+
+    fn poll_write_inner(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while self.written < self.payload.len() {
             let rest = &self.payload[self.written..];
             let n = if self.writer.buf.is_empty() {
@@ -310,10 +322,98 @@ impl<'a, T: AsyncWrite + Unpin> PayloadWrite<'a, T> {
 
 impl<T> Drop for PayloadWrite<'_, T> {
     fn drop(&mut self) {
-        if self.written < self.payload.len() {
+        if !self.failed && self.written < self.payload.len() {
             self.writer
                 .buf
                 .extend_from_slice(&self.payload[self.written..]);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::{task::noop_waker_ref, AsyncReadExt};
+
+    use super::*;
+
+    /// A socket that takes `room` bytes, then is pending (`fail` false) or reset by the peer.
+    #[derive(Debug)]
+    struct Socket {
+        room: usize,
+        fail: bool,
+    }
+
+    impl futures::AsyncRead for Socket {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            _: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
+            Poll::Pending
+        }
+    }
+
+    impl AsyncWrite for Socket {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
+            match (self.room, self.fail) {
+                (0, false) => Poll::Pending,
+                (0, true) => Poll::Ready(Err(io::ErrorKind::ConnectionReset.into())),
+                (room, _) => {
+                    let n = room.min(buf.len());
+                    self.room -= n;
+                    Poll::Ready(Ok(n))
+                }
+            }
+        }
+        fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+        fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    /// Starts writing a 1 MiB frame to `socket` and drops the write after one poll; returns
+    /// how the poll ended and the bytes left in the writer's buffer.
+    fn write_then_drop(socket: Socket) -> (Poll<io::Result<()>>, usize) {
+        let (_read, write) = socket.split();
+        let mut writer = Writer {
+            io: write,
+            buf: BytesMut::new(),
+            proto: Sending::new(Mode::Server, usize::MAX, None, Some(1)),
+        };
+        let payload = vec![7; 1 << 20];
+        let mut header = Header::new(OpCode::Binary);
+        header.set_payload_len(payload.len() as u64);
+        let mut frame = PayloadWrite::new(&mut writer, &header, &payload);
+        let poll = frame.poll_write(&mut Context::from_waker(noop_waker_ref()));
+        drop(frame);
+        (poll, writer.buf.len())
+    }
+
+    #[test]
+    fn cancelled_payload_write_keeps_the_rest_of_the_frame() {
+        let (poll, buffered) = write_then_drop(Socket {
+            room: 1000,
+            fail: false,
+        });
+        assert!(poll.is_pending());
+        // The header (10 bytes) and 990 payload bytes went out; the rest waits for the next
+        // write.
+        assert_eq!(buffered, (1 << 20) - 990);
+    }
+
+    #[test]
+    fn failed_payload_write_does_not_copy_the_rest_of_the_payload() {
+        let (poll, buffered) = write_then_drop(Socket {
+            room: 1000,
+            fail: true,
+        });
+        assert!(matches!(poll, Poll::Ready(Err(_))));
+        assert_eq!(buffered, 0);
     }
 }
