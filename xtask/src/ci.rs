@@ -3,7 +3,7 @@
 use std::fs;
 
 use crate::{
-    autobahn, smoke,
+    attack, autobahn, interop, smoke,
     util::{cargo, cargo_env, root},
 };
 
@@ -43,7 +43,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     smoke::run(&[])?;
-    autobahn::run(&["--allow-unimplemented-deflate".to_owned()])?;
+    interop::run(&[])?;
+    attack::run(&[])?;
+    // Strict: UNIMPLEMENTED fails everywhere now that permessage-deflate exists.
+    autobahn::run(&[])?;
     eprintln!("xtask ci: all steps passed");
     Ok(())
 }
