@@ -159,7 +159,8 @@ async fn handle(
                             .set_max_message_size(MAX_MESSAGE_BYTES)
                             .set_max_frame_size(MAX_MESSAGE_BYTES)
                             .set_timer(Arc::new(TokioTimer))
-                            .set_keepalive(Duration::from_secs(20), Duration::from_secs(10));
+                            .set_keepalive(Duration::from_secs(20), Duration::from_secs(10))
+                            .set_send_timeout(Duration::from_secs(30));
                         let (sender, receiver) = builder.finish();
                         session(sender, receiver, room).await;
                     }

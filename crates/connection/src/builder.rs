@@ -142,6 +142,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Builder<T> {
         self
     }
 
+    /// Fails the connection with [`crate::Error::SendTimeout`] when a write stalls for
+    /// `timeout` (the peer stopped reading), so a message is not pinned in memory for as long
+    /// as the peer holds the connection open. Needs a timer; off by default.
+    pub fn set_send_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.timeouts.send = Some(timeout);
+        self
+    }
+
     /// Makes masking keys come from a seeded generator, for reproducible tests.
     #[doc(hidden)]
     pub fn set_mask_seed(&mut self, seed: u64) -> &mut Self {
@@ -165,6 +173,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Builder<T> {
         let receiving = Receiving::new(self.mode, self.max_message, self.max_frame, extensions);
         let (read, write) = self.socket.split();
         let shared = Arc::new(Shared::new(write, sending, self.mode));
+        let send_timeout = self.timeouts.timer.clone().zip(self.timeouts.send);
         let deadlines = Deadlines::new(self.timeouts);
         let receiver = Receiver::new(
             read,
@@ -174,6 +183,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Builder<T> {
             self.read_buffer,
             deadlines,
         );
-        (Sender::new(shared), receiver)
+        (Sender::new(shared, send_timeout), receiver)
     }
 }

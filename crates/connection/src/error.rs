@@ -39,6 +39,8 @@ pub enum Error {
     KeepaliveTimeout,
     /// Nothing arrived from the peer within the idle timeout.
     IdleTimeout,
+    /// A write made no progress within the send timeout (the peer stopped reading).
+    SendTimeout,
     /// The connection is closed: a close frame was sent or received, or an earlier error
     /// failed it. Nothing more can be sent or received.
     Closed,
@@ -85,6 +87,9 @@ impl fmt::Display for Error {
             Self::CloseTimeout => f.write_str("peer did not answer our close frame in time"),
             Self::KeepaliveTimeout => f.write_str("peer did not answer our keepalive ping in time"),
             Self::IdleTimeout => f.write_str("peer sent nothing for the idle timeout"),
+            Self::SendTimeout => {
+                f.write_str("peer did not read what we sent within the send timeout")
+            }
             Self::Closed => f.write_str("the websocket connection is closed"),
         }
     }

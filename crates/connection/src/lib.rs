@@ -66,6 +66,7 @@
 //! | peer answers our close | [`DEFAULT_CLOSE_TIMEOUT`] (10 s) | [`Builder::set_close_timeout`] |
 //! | keepalive ping / answer | off | [`Builder::set_keepalive`] |
 //! | nothing received | off | [`Builder::set_idle_timeout`] |
+//! | a write stalls (peer not reading) | off | [`Builder::set_send_timeout`] |
 #![forbid(unsafe_code)]
 
 mod builder;

@@ -1,13 +1,20 @@
 //! The sending half of a connection.
 
-use std::sync::Arc;
+use std::{
+    future::Future,
+    io,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+    time::Duration,
+};
 
 use codec::{encode_close_payload, CloseCode, OpCode, MAX_CONTROL_PAYLOAD_BYTES};
 use futures::{future::poll_fn, lock::MutexGuard, AsyncRead, AsyncWrite};
 
 use crate::{
     shared::{PayloadWrite, Shared, Writer},
-    Error,
+    Error, Sleep, Timer,
 };
 
 /// Payloads at least this large are written straight from the caller's buffer (vectored)
@@ -28,11 +35,19 @@ const DIRECT_WRITE_MIN_BYTES: usize = 16 * 1024;
 #[derive(Debug)]
 pub struct Sender<T> {
     shared: Arc<Shared<T>>,
+    /// How long one write may stall before the connection is failed, and the clock for it.
+    send_timeout: Option<(Arc<dyn Timer>, Duration)>,
 }
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
-    pub(crate) fn new(shared: Arc<Shared<T>>) -> Self {
-        Self { shared }
+    pub(crate) fn new(
+        shared: Arc<Shared<T>>,
+        send_timeout: Option<(Arc<dyn Timer>, Duration)>,
+    ) -> Self {
+        Self {
+            shared,
+            send_timeout,
+        }
     }
 
     /// Sends a text message.
@@ -147,14 +162,18 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
         // First write out what is queued (and any control frames), so the header follows
         // whole frames.
         let shared = &*self.shared;
-        poll_fn(|cx| w.poll_drain(cx, shared))
+        let mut sleep = self.sleep();
+        poll_fn(|cx| timed(cx, &mut sleep, |cx| w.poll_drain(cx, shared)))
             .await
             .map_err(|e| self.io_failed(e))?;
         {
             let mut frame = PayloadWrite::new(&mut w, header, payload);
-            poll_fn(|cx| frame.poll_write(cx))
-                .await
-                .map_err(|e| self.io_failed(e))?;
+            let mut sleep = self.sleep();
+            let written = poll_fn(|cx| timed(cx, &mut sleep, |cx| frame.poll_write(cx))).await;
+            if let Err(e) = written {
+                frame.abandon();
+                return Err(self.io_failed(e));
+            }
         }
         self.drain(w).await
     }
@@ -163,15 +182,40 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
     /// we held it (see the module docs of `shared`).
     async fn drain(&self, mut w: MutexGuard<'_, Writer<T>>) -> Result<(), Error> {
         let shared = &*self.shared;
-        poll_fn(|cx| w.poll_drain(cx, shared))
+        let mut sleep = self.sleep();
+        poll_fn(|cx| timed(cx, &mut sleep, |cx| w.poll_drain(cx, shared)))
             .await
             .map_err(|e| self.io_failed(e))?;
         drop(w);
         poll_fn(|cx| std::task::Poll::Ready(shared.poll_opportunistic_flush(cx))).await
     }
 
-    fn io_failed(&self, e: std::io::Error) -> Error {
+    fn io_failed(&self, e: io::Error) -> Error {
         self.shared.mark_failed();
-        Error::Io(e)
+        if e.kind() == io::ErrorKind::TimedOut && self.send_timeout.is_some() {
+            Error::SendTimeout
+        } else {
+            Error::Io(e)
+        }
+    }
+
+    /// A fresh send-timeout sleep, if a send timeout is set.
+    fn sleep(&self) -> Option<Sleep> {
+        self.send_timeout.as_ref().map(|(timer, d)| timer.sleep(*d))
+    }
+}
+
+/// Polls `write`, failing with `TimedOut` once `sleep` (if any) completes first.
+fn timed(
+    cx: &mut Context<'_>,
+    sleep: &mut Option<Sleep>,
+    mut write: impl FnMut(&mut Context<'_>) -> Poll<io::Result<()>>,
+) -> Poll<io::Result<()>> {
+    if let Poll::Ready(r) = write(cx) {
+        return Poll::Ready(r);
+    }
+    match sleep.as_mut().map(|s| Pin::new(s).poll(cx)) {
+        Some(Poll::Ready(())) => Poll::Ready(Err(io::ErrorKind::TimedOut.into())),
+        _ => Poll::Pending,
     }
 }

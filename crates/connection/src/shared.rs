@@ -320,6 +320,14 @@ impl<'a, T: AsyncWrite + Unpin> PayloadWrite<'a, T> {
     }
 }
 
+impl<T> PayloadWrite<'_, T> {
+    /// Gives the frame up (the connection is being failed): nothing more of it is kept.
+    pub(crate) fn abandon(&mut self) {
+        self.failed = true;
+        self.writer.buf = BytesMut::new();
+    }
+}
+
 impl<T> Drop for PayloadWrite<'_, T> {
     fn drop(&mut self) {
         if !self.failed && self.written < self.payload.len() {

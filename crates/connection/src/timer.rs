@@ -39,6 +39,8 @@ pub(crate) struct Timeouts {
     pub(crate) keepalive: Option<(Duration, Duration)>,
     /// Fail after this long without receiving anything.
     pub(crate) idle: Option<Duration>,
+    /// Fail a send whose write stalls this long.
+    pub(crate) send: Option<Duration>,
 }
 
 impl Default for Timeouts {
@@ -48,6 +50,7 @@ impl Default for Timeouts {
             close: DEFAULT_CLOSE_TIMEOUT,
             keepalive: None,
             idle: None,
+            send: None,
         }
     }
 }

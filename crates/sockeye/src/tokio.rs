@@ -86,6 +86,7 @@ pub struct Config {
     close_timeout: Duration,
     keepalive: Option<(Duration, Duration)>,
     idle_timeout: Option<Duration>,
+    send_timeout: Option<Duration>,
     #[cfg(feature = "rustls")]
     tls: Option<Arc<rustls::ClientConfig>>,
 }
@@ -106,6 +107,7 @@ impl fmt::Debug for Config {
             .field("close_timeout", &self.close_timeout)
             .field("keepalive", &self.keepalive)
             .field("idle_timeout", &self.idle_timeout)
+            .field("send_timeout", &self.send_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -123,6 +125,7 @@ impl Default for Config {
             close_timeout: connection::DEFAULT_CLOSE_TIMEOUT,
             keepalive: None,
             idle_timeout: None,
+            send_timeout: None,
             #[cfg(feature = "rustls")]
             tls: None,
         }
@@ -214,6 +217,13 @@ impl Config {
         self
     }
 
+    /// Fails the connection when a write stalls this long because the peer stopped reading
+    /// (off by default).
+    pub fn set_send_timeout(&mut self, timeout: Duration) -> &mut Self {
+        self.send_timeout = Some(timeout);
+        self
+    }
+
     /// Clients only: the TLS settings for `wss://` (default: the webpki root certificates).
     #[cfg(feature = "rustls")]
     #[cfg_attr(docsrs, doc(cfg(feature = "rustls")))]
@@ -236,6 +246,9 @@ impl Config {
         }
         if let Some(idle) = self.idle_timeout {
             builder.set_idle_timeout(idle);
+        }
+        if let Some(send) = self.send_timeout {
+            builder.set_send_timeout(send);
         }
     }
 }

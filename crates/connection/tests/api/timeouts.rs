@@ -104,3 +104,42 @@ async fn without_a_timer_nothing_times_out() {
     let waited = tokio::time::timeout(Duration::from_secs(3600), rx.receive(&mut Vec::new())).await;
     assert!(waited.is_err(), "no timer, so the receiver keeps waiting");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_peer_that_stops_reading_fails_the_send_after_the_send_timeout() {
+    // A 64 KiB pipe the peer never reads: a 4 MiB message cannot get through.
+    let (mut tx, _rx, _peer) = raw_peer(
+        Mode::Server,
+        with_timer(|b| {
+            b.set_send_timeout(Duration::from_secs(5));
+        }),
+    );
+    let start = tokio::time::Instant::now();
+    let big = vec![0u8; 4 << 20];
+    assert!(matches!(
+        tx.send_binary(&big).await,
+        Err(Error::SendTimeout)
+    ));
+    assert!(start.elapsed() >= Duration::from_secs(5));
+    // The connection is failed: nothing more is sent.
+    assert!(matches!(tx.send_text("more").await, Err(Error::Closed)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn small_messages_queued_behind_a_stalled_peer_also_time_out() {
+    let (mut tx, _rx, _peer) = raw_peer(
+        Mode::Client,
+        with_timer(|b| {
+            b.set_send_timeout(Duration::from_secs(2));
+        }),
+    );
+    let chunk = vec![1u8; 1000];
+    let mut result = Ok(());
+    for _ in 0..1000 {
+        result = tx.send_binary(&chunk).await;
+        if result.is_err() {
+            break;
+        }
+    }
+    assert!(matches!(result, Err(Error::SendTimeout)), "{result:?}");
+}
