@@ -41,6 +41,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    crate::fuzz::ci()?;
     smoke::run(&[])?;
     autobahn::run(&["--allow-unimplemented-deflate".to_owned()])?;
     eprintln!("xtask ci: all steps passed");

@@ -5,6 +5,7 @@
 
 mod autobahn;
 mod ci;
+mod fuzz;
 mod process;
 mod smoke;
 mod util;
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         "ci" => ci::run(rest),
         "smoke" => smoke::run(rest),
         "autobahn" => autobahn::run(rest),
+        "fuzz" => fuzz::run(rest),
         _ => Err("usage: cargo xtask <ci|smoke|autobahn> [options]".to_owned()),
     };
     match result {
