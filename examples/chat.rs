@@ -31,9 +31,10 @@ use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
 use sockeye::{
     connection::{Receiver, Sender},
+    extension::deflate::Deflate,
     handshake::http::{error_response, is_upgrade_request, Negotiator},
     tokio::TokioTimer,
-    CloseCode, Incoming as WsIncoming,
+    CloseCode, Incoming as WsIncoming, Mode,
 };
 use tokio::{net::TcpListener, sync::mpsc};
 use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
@@ -143,7 +144,9 @@ async fn handle(
             Ok(response)
         }
         "/ws" if is_upgrade_request(&request) => {
-            let negotiated = match Negotiator::new().negotiate(&request) {
+            let mut negotiator = Negotiator::new();
+            negotiator.add_extension(Box::new(Deflate::new(Mode::Server)));
+            let negotiated = match negotiator.negotiate(&request) {
                 Ok(negotiated) => negotiated,
                 Err(e) => return Ok(error_response(&e).map(|body| Full::new(Bytes::from(body)))),
             };

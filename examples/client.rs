@@ -7,7 +7,8 @@
 //!
 //! Each MSG argument (or, when there are none, each line of standard input) is sent as a
 //! text message, and the reply to it is printed on its own line. Then the client closes with
-//! 1000 and exits 0; any failure exits non-zero with a message on standard error.
+//! 1000 and exits 0; any failure exits non-zero with a message on standard error. It offers
+//! permessage-deflate, which the server may accept.
 #![allow(clippy::print_stdout)]
 
 use std::{io::BufRead, process::ExitCode};
@@ -29,7 +30,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let url = args.next().ok_or("usage: client URL [MSG...]")?;
     let messages: Vec<String> = args.collect();
-    let config = Config::new();
+    let mut config = Config::new();
+    config.add_deflate();
     let (mut sender, mut receiver, _) = sockeye::tokio::connect_with(&url, &config).await?;
 
     let lines: Box<dyn Iterator<Item = std::io::Result<String>>> = if messages.is_empty() {

@@ -51,8 +51,9 @@ fn config(deflate: bool) -> Config {
     config
         .set_max_message_size(64 << 20)
         .set_max_frame_size(64 << 20);
-    // permessage-deflate is added here once sockeye-deflate is wired in.
-    let _ = deflate;
+    if deflate {
+        config.add_deflate();
+    }
     config
 }
 

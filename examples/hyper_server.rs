@@ -15,8 +15,10 @@ use hyper::{
 };
 use hyper_util::rt::TokioIo;
 use sockeye::{
+    extension::deflate::Deflate,
     handshake::http::{error_response, is_upgrade_request, Negotiator},
     tokio::TokioTimer,
+    Mode,
 };
 use tokio::net::TcpListener;
 use tokio_util::compat::TokioAsyncReadCompatExt;
@@ -59,7 +61,9 @@ async fn handle(mut request: Request<Incoming>) -> Result<Response<Full<Bytes>>,
         *response.status_mut() = StatusCode::UPGRADE_REQUIRED;
         return Ok(response);
     }
-    let negotiated = match Negotiator::new().negotiate(&request) {
+    let mut negotiator = Negotiator::new();
+    negotiator.add_extension(Box::new(Deflate::new(Mode::Server)));
+    let negotiated = match negotiator.negotiate(&request) {
         Ok(negotiated) => negotiated,
         Err(e) => return Ok(error_response(&e).map(|body| Full::new(Bytes::from(body)))),
     };

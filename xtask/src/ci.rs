@@ -12,6 +12,7 @@ const CRATES: &[&str] = &[
     "sockeye-codec",
     "sockeye-connection",
     "sockeye-handshake",
+    "sockeye-deflate",
     "sockeye",
 ];
 

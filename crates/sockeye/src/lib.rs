@@ -7,7 +7,8 @@
 //! | [`codec`] (also [`base`]) | `sockeye-codec` | frames, masking, close payloads, UTF-8, the [`extension::Extension`] trait; no I/O |
 //! | [`connection`] | `sockeye-connection` | [`Sender`], [`Receiver`], [`connection::Builder`], limits and timeouts |
 //! | [`handshake`] | `sockeye-handshake` | HTTP/1.1 upgrade, client and server; `http` crate interop with feature `http` |
-//! | [`tokio`] | this crate, feature `tokio` | [`tokio::connect`] and [`tokio::accept`] in one call |
+//! | `extension::deflate` | `sockeye-deflate`, feature `deflate` | permessage-deflate (RFC 7692) |
+//! | `tokio` | this crate, feature `tokio` | `tokio::connect` and `tokio::accept` in one call |
 //!
 //! **Invariant:** this crate adds conveniences, never rules: every protocol rule lives in the
 //! layer crates, so the facade and a direct user of the layers behave the same.
@@ -27,6 +28,9 @@ pub mod data {
 /// The extension trait and, with feature `deflate`, permessage-deflate.
 pub mod extension {
     pub use codec::{Extension, Param};
+    #[cfg(feature = "deflate")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "deflate")))]
+    pub use deflate;
 }
 
 pub use connection::{CloseCode, Mode, Receiver, Sender};

@@ -158,6 +158,14 @@ impl Config {
         self
     }
 
+    /// Adds permessage-deflate (RFC 7692) with its defaults: a client offers it, a server
+    /// accepts the first offer it can honour. Messages are compressed only if both agree.
+    #[cfg(feature = "deflate")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "deflate")))]
+    pub fn add_deflate(&mut self) -> &mut Self {
+        self.add_extension(|mode| Box::new(deflate::Deflate::new(mode)))
+    }
+
     /// Servers only: refuses browsers from other origins with 403 (cross-site WebSocket
     /// hijacking). Requests without an `Origin` header (non-browser clients) are allowed.
     pub fn set_allowed_origins<I, S>(&mut self, origins: I) -> &mut Self
