@@ -190,7 +190,7 @@ struct ResponseConfig {
     max_headers: u8,
     /// Which of [`PROTOCOLS`] the client offered, one bit each.
     protocols: u8,
-    /// Odd: the client offered [`Rle`]. (permessage-deflate joins when it lands.)
+    /// `% 3`: the client offered nothing (0), [`Rle`] (1) or permessage-deflate (2).
     extension: u8,
     /// How the second parse gets the input, through [`pieces`].
     chunk: u8,
@@ -200,7 +200,7 @@ struct ResponseConfig {
 fn client_extensions(b: u8) -> Vec<Box<dyn Extension + Send>> {
     match b % 3 {
         1 => vec![Box::new(Rle::new())],
-        // 2 => vec![Box::new(deflate::Deflate::new(codec::Mode::Client))], when it lands.
+        2 => vec![Box::new(deflate::Deflate::new(codec::Mode::Client))],
         _ => Vec::new(),
     }
 }
@@ -269,7 +269,7 @@ pub fn handshake_response(data: &[u8]) {
 fn server_extensions() -> Vec<Box<dyn Extension + Send>> {
     vec![
         Box::new(Rle::new()),
-        // Box::new(deflate::Deflate::new(codec::Mode::Server)), when sockeye-deflate lands.
+        Box::new(deflate::Deflate::new(codec::Mode::Server)),
     ]
 }
 

@@ -27,41 +27,39 @@ struct ReceiveConfig {
 }
 
 /// The negotiated extensions a config byte selects: `b % 3` is 0 for none, 1 for [`Rle`] and
-/// 2 for permessage-deflate (none until `sockeye-deflate` lands; see the comment).
+/// 2 for permessage-deflate, on parameters from the other bits (see [`deflate_pair`]).
 fn extensions(b: u8, mode: Mode) -> Vec<Box<dyn Extension + Send>> {
     match b % 3 {
         1 => vec![Box::new(Rle::enabled())],
-        // 2 => {
-        //     // permessage-deflate, negotiated as the handshake would, on parameters from the
-        //     // other bits: bit 2 server_no_context_takeover, bit 3 client_no_context_takeover,
-        //     // bits 4-7 a window size 8..=15 for both directions.
-        //     let (client, server) = deflate_pair(b >> 2);
-        //     vec![Box::new(if mode.is_client() { client } else { server })]
-        // }
-        _ => {
-            let _ = mode;
-            Vec::new()
+        2 => {
+            let (client, server) = deflate_pair(b / 3);
+            vec![Box::new(if mode.is_client() { client } else { server })]
         }
+        _ => Vec::new(),
     }
 }
 
-// When sockeye-deflate lands (uncomment its dependency in Cargo.toml and the arm above):
-//
-// /// A client and a server `Deflate` that negotiated with each other: the client offers what
-// /// `bits` asks for, the server accepts the offer, the client accepts the response.
-// fn deflate_pair(bits: u8) -> (deflate::Deflate, deflate::Deflate) {
-//     let mut client = deflate::Deflate::new(Mode::Client);
-//     client
-//         .set_server_no_context_takeover(bits & 1 != 0)
-//         .set_client_no_context_takeover(bits & 2 != 0);
-//     let window = 9 + (bits >> 2) % 7;
-//     client.set_max_server_window_bits(window).expect("9..=15");
-//     client.set_max_client_window_bits(window).expect("9..=15");
-//     let mut server = deflate::Deflate::new(Mode::Server);
-//     server.configure(client.params()).expect("a server accepts our own offer");
-//     client.configure(server.params()).expect("a client accepts the answer to its offer");
-//     (client, server)
-// }
+/// A client and a server `Deflate` that negotiated with each other, as the handshake does:
+/// the client offers what `bits` asks for (bit 0 `server_no_context_takeover`, bit 1
+/// `client_no_context_takeover`, the rest a window size of 9 to 15 bits both ways), the server
+/// accepts the offer and the client accepts the answer.
+fn deflate_pair(bits: u8) -> (deflate::Deflate, deflate::Deflate) {
+    let mut client = deflate::Deflate::new(Mode::Client);
+    client
+        .set_server_no_context_takeover(bits & 1 != 0)
+        .set_client_no_context_takeover(bits & 2 != 0);
+    let window = 9 + (bits >> 2) % 7;
+    client.set_max_server_window_bits(window).expect("9..=15");
+    client.set_max_client_window_bits(window).expect("9..=15");
+    let mut server = deflate::Deflate::new(Mode::Server);
+    server
+        .configure(client.params())
+        .expect("a server accepts our own offer");
+    client
+        .configure(server.params())
+        .expect("a client accepts the answer to its offer");
+    (client, server)
+}
 
 /// What a receiver reported, in order; message contents included.
 #[derive(Debug, PartialEq, Eq)]
@@ -312,7 +310,8 @@ pub fn roundtrip(data: &[u8]) {
 }
 
 /// A toy extension for the fuzz targets: run-length coding of whole messages, flagged with
-/// RSV1, standing in for permessage-deflate to drive the receive path's extension hooks.
+/// RSV1. Beside permessage-deflate, it drives the receive path's extension hooks with inputs
+/// simple enough for the fuzzer to build by mutation (a valid DEFLATE stream rarely is).
 ///
 /// Those hooks are RSV1 on first frames only, the size allowance for encoded frames, decoding
 /// in place after `start`, the decoded size limit checked while expanding, and UTF-8 checked

@@ -324,7 +324,7 @@ pub(crate) fn seeds() -> Vec<Seed> {
             &[&unmasked(0x81, b"plain"), &unmasked(0xc2, &rle(&[0; 300]))],
         ),
     );
-    // permessage-deflate (extension byte 2), for when sockeye-deflate lands.
+    // permessage-deflate (extension byte 2: context takeover, 9-bit windows).
     add(
         t,
         "rfc7692-7.2.3.1-compressed-hello",
@@ -389,6 +389,24 @@ pub(crate) fn seeds() -> Vec<Seed> {
         t,
         "empty-messages",
         cat(&[1, 1, 1, 0, 0], &[&[0, 0, 1, 0, 2, 0, 3, 0]]),
+    );
+    // permessage-deflate: extension byte 2 + 3 * bits (see `deflate_pair` in src/receive.rs).
+    let json = br#"{"type":"chat","user":"ada","text":"hello, hello, hello"}"#;
+    add(
+        t,
+        "client-deflate-context-takeover",
+        cat(
+            &[1, 0, 2 + 3 * (4 * 6), 3, 4],
+            &[&[0, json.len() as u8], json, &[0, json.len() as u8], json],
+        ),
+    );
+    add(
+        t,
+        "server-deflate-no-takeover-fragmented",
+        cat(
+            &[0, 5, 2 + 3 * 3, 0, 1],
+            &[&[1, 200], &[7; 200], &[2, 2], b"hi", &[0, 3], b"abc"],
+        ),
     );
 
     // handshake_request: [max_head, max_headers, chunk] + request.
