@@ -26,20 +26,37 @@ struct ReceiveConfig {
     chunk: u8,
 }
 
-/// The negotiated extensions a config byte selects: `b % 3` is 0 for none, 1 for [`Rle`] and
-/// 2 for permessage-deflate, on parameters from the other bits (see [`deflate_pair`]).
-fn extensions(b: u8, mode: Mode) -> Vec<Box<dyn Extension + Send>> {
+/// Extensions as a connection holds them.
+type Extensions = Vec<Box<dyn Extension + Send>>;
+
+/// The negotiated extensions a config byte selects, for the client and for the server:
+/// `b % 3` is 0 for none, 1 for [`Rle`] and 2 for permessage-deflate, on parameters from the
+/// other bits (see [`deflate_pair`]).
+fn extension_pair(b: u8) -> (Extensions, Extensions) {
     match b % 3 {
-        1 => vec![Box::new(Rle::enabled())],
+        1 => (
+            vec![Box::new(Rle::enabled())],
+            vec![Box::new(Rle::enabled())],
+        ),
         2 => {
             let (client, server) = deflate_pair(b / 3);
-            vec![Box::new(if mode.is_client() { client } else { server })]
+            (vec![Box::new(client)], vec![Box::new(server)])
         }
-        _ => Vec::new(),
+        _ => (Vec::new(), Vec::new()),
     }
 }
 
-/// Whether [`extensions`] negotiates one for `b` (without building it: a `Deflate` allocates
+/// The `mode` end's half of [`extension_pair`].
+fn extensions(b: u8, mode: Mode) -> Extensions {
+    let (client, server) = extension_pair(b);
+    if mode.is_client() {
+        client
+    } else {
+        server
+    }
+}
+
+/// Whether [`extension_pair`] negotiates one for `b` (without building it: a `Deflate` allocates
 /// its windows).
 fn has_extension(b: u8) -> bool {
     !b.is_multiple_of(3)
@@ -265,12 +282,13 @@ pub fn roundtrip(data: &[u8]) {
         0 => usize::MAX,
         n => usize::from(n),
     };
-    let mut tx = Sender::new(
-        sender_mode,
-        frame_size,
-        extensions(cfg.extension, sender_mode),
-        u64::from(cfg.seed),
-    );
+    let (client_ext, server_ext) = extension_pair(cfg.extension);
+    let (tx_ext, rx_ext) = if cfg.client_sends {
+        (client_ext, server_ext)
+    } else {
+        (server_ext, client_ext)
+    };
+    let mut tx = Sender::new(sender_mode, frame_size, tx_ext, u64::from(cfg.seed));
     let mut wire = BytesMut::new();
     let mut sent = Vec::new();
     while !u.is_empty() {
@@ -306,7 +324,7 @@ pub fn roundtrip(data: &[u8]) {
         receiver_mode,
         DEFAULT_MAX_MESSAGE_BYTES,
         DEFAULT_MAX_FRAME_BYTES,
-        extensions(cfg.extension, receiver_mode),
+        rx_ext,
     );
     let limits = Limits::new(DEFAULT_MAX_MESSAGE_BYTES, has_extension(cfg.extension));
     let (received, left) = run(&mut rx, &pieces(&wire, cfg.chunk), &limits);
