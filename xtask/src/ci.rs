@@ -42,6 +42,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         &["doc", "--workspace", "--no-deps", "--all-features"],
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
+    crate::fuzz::ci()?;
     smoke::run(&[])?;
     interop::run(&[])?;
     attack::run(&[])?;

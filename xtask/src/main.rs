@@ -1,11 +1,12 @@
-//! `cargo xtask <ci|smoke|interop|attack|autobahn>`: project automation, in the style of matklad's
-//! cargo-xtask. Std only: every task is a function that runs commands and prints each one
+//! `cargo xtask <ci|smoke|interop|attack|autobahn|fuzz>`: project automation, in the style of
+//! matklad's cargo-xtask. Std only: every task is a function that runs commands and prints each one
 //! before it runs it, so a CI log reads as a script.
 #![allow(clippy::print_stdout)]
 
 mod attack;
 mod autobahn;
 mod ci;
+mod fuzz;
 mod interop;
 mod process;
 mod smoke;
@@ -25,7 +26,8 @@ fn main() -> ExitCode {
         "autobahn" => autobahn::run(rest),
         "interop" => interop::run(rest),
         "attack" => attack::run(rest),
-        _ => Err("usage: cargo xtask <ci|smoke|interop|attack|autobahn> [options]".to_owned()),
+        "fuzz" => fuzz::run(rest),
+        _ => Err("usage: cargo xtask <ci|smoke|interop|attack|autobahn|fuzz> [options]".to_owned()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

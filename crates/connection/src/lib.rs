@@ -72,6 +72,9 @@
 mod builder;
 mod data;
 mod error;
+#[cfg(feature = "__fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod proto;
 mod receiver;
 mod sender;

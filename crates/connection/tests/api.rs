@@ -4,6 +4,7 @@ mod api {
     mod cancel;
     mod close;
     mod messages;
+    mod props;
     mod timeouts;
     mod util;
     mod violations;
