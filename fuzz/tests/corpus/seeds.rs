@@ -567,6 +567,12 @@ pub(crate) fn seeds() -> Vec<Seed> {
         "reason-124-bytes",
         cat(&[0x03, 0xe8], &["é".repeat(62).as_bytes()]),
     );
+    // Longer than a control frame allows: encoding cuts it at the last boundary that fits.
+    add(
+        t,
+        "reason-130-bytes",
+        cat(&[0x03, 0xe8], &["é".repeat(65).as_bytes()]),
+    );
 
     // utf8: [chunk] + text.
     let t = "utf8";
