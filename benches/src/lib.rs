@@ -31,13 +31,20 @@ use std::{
 use hdrhistogram::Histogram;
 
 pub mod neutral;
+pub mod wire;
 
 /// The message size limit every server and client is configured with.
 pub const MAX_MESSAGE: usize = 64 << 20;
 
 /// The crates compared, by the names the programs accept.
-pub const IMPLS: [&str; 6] =
-    ["sockeye", "tokio-tungstenite", "fastwebsockets", "tokio-websockets", "soketto", "sockudo-ws"];
+pub const IMPLS: [&str; 6] = [
+    "sockeye",
+    "tokio-tungstenite",
+    "fastwebsockets",
+    "tokio-websockets",
+    "soketto",
+    "sockudo-ws",
+];
 
 /// What a load program is asked to do, parsed from its command line.
 #[derive(Debug, Clone)]
@@ -92,7 +99,9 @@ impl Options {
             return Err("--conns and --pipeline must be at least 1".to_owned());
         }
         if options.size > MAX_MESSAGE {
-            return Err(format!("--size is above the {MAX_MESSAGE} byte message limit"));
+            return Err(format!(
+                "--size is above the {MAX_MESSAGE} byte message limit"
+            ));
         }
         Ok(options)
     }
@@ -111,18 +120,53 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("a current-thread tokio runtime builds")
 }
 
-/// The bytes of message `seq` on a connection: the sequence number (little endian) followed
-/// by a pattern that depends on it, `size` bytes in all. Text messages use only ASCII.
-pub fn payload(seq: u64, size: usize, text: bool, out: &mut Vec<u8>) {
-    out.clear();
-    out.reserve(size);
-    let head = if text { format!("{seq:016x}").into_bytes() } else { seq.to_le_bytes().to_vec() };
-    out.extend(head.iter().take(size));
-    let salt = seq as u8;
-    out.extend((out.len()..size).map(|i| {
-        let b = (i as u8).wrapping_mul(31).wrapping_add(salt);
-        if text { b'a' + b % 26 } else { b }
-    }));
+/// The pattern that message bodies are cut from: `size + 256` bytes, ASCII if `text`.
+pub fn pattern(size: usize, text: bool) -> Vec<u8> {
+    (0..size + 256)
+        .map(|i| {
+            let b = (i as u8).wrapping_mul(31) ^ (i >> 8) as u8;
+            if text {
+                b'a' + b % 26
+            } else {
+                b
+            }
+        })
+        .collect()
+}
+
+/// Message `seq` of a connection, in two parts: a head that carries the sequence number
+/// (8 bytes little endian, or 16 hex digits for text; cut short for tiny messages) and a
+/// body cut from `pattern` at an offset that depends on `seq`; `size` bytes in all.
+pub fn payload(seq: u64, size: usize, text: bool, pattern: &[u8]) -> (Head, &[u8]) {
+    let mut head = Head {
+        bytes: [0; 16],
+        len: 0,
+    };
+    if text {
+        let hex = format!("{seq:016x}");
+        head.bytes.copy_from_slice(hex.as_bytes());
+        head.len = size.min(16);
+    } else {
+        head.bytes[..8].copy_from_slice(&seq.to_le_bytes());
+        head.len = size.min(8);
+    }
+    let offset = (seq % 256) as usize;
+    (head, &pattern[offset..offset + size - head.len])
+}
+
+/// The first bytes of a message, see [`payload`].
+#[derive(Debug, Clone, Copy)]
+pub struct Head {
+    bytes: [u8; 16],
+    len: usize,
+}
+
+impl std::ops::Deref for Head {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
 }
 
 /// The results of one measured run, as the JSON line every load program prints.
@@ -241,7 +285,7 @@ pub struct Pipeline {
     next_echo: Cell<u64>,
     sent_at: RefCell<VecDeque<Instant>>,
     room: tokio::sync::Notify,
-    expected: RefCell<Vec<u8>>,
+    pattern: Rc<[u8]>,
     connect_slot: RefCell<Option<tokio::sync::OwnedSemaphorePermit>>,
 }
 
@@ -255,7 +299,9 @@ impl Pipeline {
     /// connection start connecting. Call it once, before the first message.
     pub fn connected(&self) {
         if self.connect_slot.borrow_mut().take().is_some() {
-            self.recorder.connections.set(self.recorder.connections.get() + 1);
+            self.recorder
+                .connections
+                .set(self.recorder.connections.get() + 1);
         }
     }
 
@@ -276,30 +322,39 @@ impl Pipeline {
 
     /// The next message to send if the pipeline has room for it, recording its send time.
     pub fn try_next(&self) -> Option<Vec<u8>> {
-        let mut out = Vec::new();
-        self.try_next_into(&mut out).then_some(out)
+        let (head, body) = self.try_next_parts()?;
+        let mut message = Vec::with_capacity(self.size);
+        message.extend_from_slice(&head);
+        message.extend_from_slice(body);
+        Some(message)
     }
 
-    /// Like [`try_next`](Self::try_next), writing the message into `out` instead.
-    pub fn try_next_into(&self, out: &mut Vec<u8>) -> bool {
+    /// Like [`try_next`](Self::try_next), giving the message in two parts (see [`payload`])
+    /// so that it can be framed without an intermediate copy.
+    pub fn try_next_parts(&self) -> Option<(Head, &[u8])> {
         if self.in_flight() >= self.depth {
-            return false;
+            return None;
         }
         let seq = self.next_send.get();
-        payload(seq, self.size, self.text, out);
         self.next_send.set(seq + 1);
         self.sent_at.borrow_mut().push_back(Instant::now());
-        true
+        Some(payload(seq, self.size, self.text, &self.pattern))
     }
 
     /// Waits until the pipeline has room, then returns the next message to send.
     pub async fn next(&self) -> Vec<u8> {
         loop {
-            let room = self.room.notified();
+            self.room().await;
             if let Some(message) = self.try_next() {
                 return message;
             }
-            room.await;
+        }
+    }
+
+    /// Waits until the pipeline has room for another message.
+    pub async fn room(&self) {
+        while self.in_flight() >= self.depth {
+            self.room.notified().await;
         }
     }
 
@@ -308,16 +363,18 @@ impl Pipeline {
     pub fn echoed(&self, data: &[u8]) -> Result<(), String> {
         let now = Instant::now();
         let Some(sent) = self.sent_at.borrow_mut().pop_front() else {
-            let e = format!("an echo of {} bytes arrived with nothing in flight", data.len());
+            let e = format!(
+                "an echo of {} bytes arrived with nothing in flight",
+                data.len()
+            );
             self.recorder.error(&e);
             return Err(e);
         };
         let seq = self.next_echo.get();
         self.next_echo.set(seq + 1);
         self.room.notify_one();
-        let mut expected = self.expected.borrow_mut();
-        payload(seq, self.size, self.text, &mut expected);
-        if data != expected.as_slice() {
+        let (head, body) = payload(seq, self.size, self.text, &self.pattern);
+        if data.len() != self.size || data[..head.len()] != *head || data[head.len()..] != *body {
             let e = format!("echo of message {seq} differs from what was sent");
             self.recorder.error(&e);
             return Err(e);
@@ -327,7 +384,10 @@ impl Pipeline {
             recorder.messages.set(recorder.messages.get() + 1);
             recorder.bytes.set(recorder.bytes.get() + data.len() as u64);
             let nanos = u64::try_from(now.duration_since(sent).as_nanos()).unwrap_or(u64::MAX);
-            recorder.latency.borrow_mut().saturating_record(nanos.max(1));
+            recorder
+                .latency
+                .borrow_mut()
+                .saturating_record(nanos.max(1));
         }
         Ok(())
     }
@@ -350,8 +410,13 @@ where
     let report = local.block_on(&rt, async {
         let connect_slots = std::sync::Arc::new(tokio::sync::Semaphore::new(64));
         let connection = Rc::new(connection);
+        let pattern: Rc<[u8]> = pattern(options.size, options.text).into();
         for index in 0..options.conns {
-            let permit = connect_slots.clone().acquire_owned().await.expect("never closed");
+            let permit = connect_slots
+                .clone()
+                .acquire_owned()
+                .await
+                .expect("never closed");
             let pipeline = Rc::new(Pipeline {
                 recorder: recorder.clone(),
                 size: options.size,
@@ -361,7 +426,7 @@ where
                 next_echo: Cell::new(0),
                 sent_at: RefCell::new(VecDeque::with_capacity(options.pipeline)),
                 room: tokio::sync::Notify::new(),
-                expected: RefCell::new(Vec::new()),
+                pattern: pattern.clone(),
                 connect_slot: RefCell::new(Some(permit)),
             });
             let recorder = recorder.clone();

@@ -1,7 +1,122 @@
-//! The neutral echo server: the fixed server that every crate's client is measured against.
+//! The neutral echo server (`echo-server neutral`): the fixed server that every crate's
+//! client is measured against. Like the load generator it uses only `sockeye-codec`'s
+//! header functions and masking: it echoes each data frame as it arrives (so fragmented
+//! messages come back fragmented alike), answers pings, echoes a close and hangs up.
+//!
+//! Reading and writing run concurrently, and everything echoed from one read goes out in
+//! one write, so it is as cheap per message as a server can reasonably be.
+
+use std::{cell::RefCell, rc::Rc};
+
+use bytes::BytesMut;
+use sockeye_codec::{apply_mask, Header, Mode, OpCode};
+use tokio::{
+    io::AsyncWriteExt,
+    net::{TcpListener, TcpStream},
+    sync::Notify,
+};
+
+use crate::wire::{complete_frame, decode_config, read_more, server_handshake};
+
+/// Echo bytes waiting to be written beyond this stop reading until the writer catches up.
+const MAX_PENDING: usize = 8 << 20;
 
 /// Serves WebSocket echo on `listener` until the process ends.
-pub async fn serve(listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    let _ = listener;
-    Err(std::io::Error::other("not yet"))
+pub async fn serve(listener: TcpListener) -> std::io::Result<()> {
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async {
+            loop {
+                let (stream, _) = listener.accept().await?;
+                tokio::task::spawn_local(async move {
+                    // A client that goes away is no news: the load programs just stop.
+                    let _ = connection(stream).await;
+                });
+            }
+        })
+        .await
+}
+
+struct Outbox {
+    pending: RefCell<BytesMut>,
+    closed: std::cell::Cell<bool>,
+    written: Notify,
+    queued: Notify,
+}
+
+async fn connection(mut stream: TcpStream) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
+    let mut buf = server_handshake(&mut stream).await?;
+    let (mut read, mut write) = stream.split();
+    let outbox = Rc::new(Outbox {
+        pending: RefCell::new(BytesMut::new()),
+        closed: std::cell::Cell::new(false),
+        written: Notify::new(),
+        queued: Notify::new(),
+    });
+    let reader = async {
+        let config = decode_config(Mode::Server);
+        loop {
+            let mut closing = false;
+            {
+                let mut out = outbox.pending.borrow_mut();
+                while let Some((header, payload)) = complete_frame(&buf, &config)? {
+                    let end = payload.end;
+                    let opcode = match header.opcode() {
+                        OpCode::Ping => OpCode::Pong,
+                        OpCode::Pong => {
+                            let _ = buf.split_to(end);
+                            continue;
+                        }
+                        other => other,
+                    };
+                    let mut echo = Header::new(opcode);
+                    echo.set_fin(header.is_fin())
+                        .set_payload_len(header.payload_len());
+                    echo.encode(&mut *out);
+                    let start = out.len();
+                    out.extend_from_slice(&buf[payload]);
+                    if let Some(mask) = header.mask() {
+                        apply_mask(&mut out[start..], mask);
+                    }
+                    let _ = buf.split_to(end);
+                    if opcode == OpCode::Close {
+                        closing = true;
+                        break;
+                    }
+                }
+            }
+            outbox.queued.notify_one();
+            if closing {
+                outbox.closed.set(true);
+                return Ok(());
+            }
+            while outbox.pending.borrow().len() > MAX_PENDING {
+                outbox.written.notified().await;
+            }
+            if read_more(&mut read, &mut buf, &config).await? == 0 {
+                outbox.closed.set(true);
+                outbox.queued.notify_one();
+                return Ok(());
+            }
+        }
+    };
+    let writer = async {
+        let mut out = BytesMut::new();
+        loop {
+            std::mem::swap(&mut out, &mut *outbox.pending.borrow_mut());
+            if out.is_empty() {
+                if outbox.closed.get() {
+                    return Ok::<(), std::io::Error>(());
+                }
+                outbox.queued.notified().await;
+                continue;
+            }
+            write.write_all(&out).await?;
+            out.clear();
+            outbox.written.notify_one();
+        }
+    };
+    tokio::try_join!(reader, writer)?;
+    Ok(())
 }

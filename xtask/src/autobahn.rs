@@ -21,13 +21,8 @@ use std::{
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
-// `json` is a submodule here so that `main.rs` only declares `autobahn`; move the `mod`
-// to `main.rs` if another task needs JSON.
-#[path = "json.rs"]
-mod json;
-
-use self::json::Value;
 use crate::{
+    json::{self, Value},
     process::{free_port, target_dir, wait_for_port, Guard},
     util::{cargo, has_program, root, run as run_loudly},
 };

@@ -35,6 +35,14 @@ impl Value {
         }
     }
 
+    /// The number, if this is one.
+    pub(crate) fn as_f64(&self) -> Option<f64> {
+        match self {
+            Self::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
     /// The members, if this is an object.
     pub(crate) fn as_object(&self) -> Option<&[(String, Self)]> {
         match self {

@@ -1,13 +1,15 @@
-//! `cargo xtask <ci|smoke|interop|attack|autobahn|fuzz>`: project automation, in the style of
+//! `cargo xtask <ci|smoke|interop|attack|autobahn|fuzz|bench>`: project automation, in the style of
 //! matklad's cargo-xtask. Std only: every task is a function that runs commands and prints each one
 //! before it runs it, so a CI log reads as a script.
 #![allow(clippy::print_stdout)]
 
 mod attack;
 mod autobahn;
+mod bench;
 mod ci;
 mod fuzz;
 mod interop;
+mod json;
 mod process;
 mod smoke;
 mod util;
@@ -27,7 +29,10 @@ fn main() -> ExitCode {
         "interop" => interop::run(rest),
         "attack" => attack::run(rest),
         "fuzz" => fuzz::run(rest),
-        _ => Err("usage: cargo xtask <ci|smoke|interop|attack|autobahn|fuzz> [options]".to_owned()),
+        "bench" => bench::run(rest),
+        _ => Err(
+            "usage: cargo xtask <ci|smoke|interop|attack|autobahn|fuzz|bench> [options]".to_owned(),
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

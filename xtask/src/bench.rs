@@ -1,0 +1,929 @@
+//! `cargo xtask bench [--quick] [--rounds N] [--duration SECS] [--only SCENARIO]`: sockeye
+//! side by side with the other Rust WebSocket crates, in one run, on this machine.
+//!
+//! - Server side: every crate's `echo-server` (pinned to core 0) under the neutral `load`
+//!   generator (pinned to core 1), scenario by scenario, the servers interleaved round by
+//!   round (A, B, C, A, B, C, ...), each run with its own warm-up; medians over the rounds.
+//! - Idle memory: the server's resident set before and after `load --idle N` opened N
+//!   connections (each exchanged one message), per connection.
+//! - Client side: every crate's `client-load` against the fixed `echo-server neutral`.
+//! - Micro-benchmarks: the criterion benches of sockeye-codec and sockeye-connection.
+//!
+//! The full run writes `BENCHMARKS.md` at the workspace root. `--quick` (what `cargo xtask
+//! ci` runs, to prove that everything works) makes short runs, runs the criterion benches
+//! once each as tests, and writes `target/bench/BENCHMARKS.quick.md` instead; it fails only
+//! when a program crashes or reports nothing, or when sockeye itself reports errors. No
+//! speed is ever asserted.
+
+use std::{
+    collections::BTreeMap,
+    fmt::Write as _,
+    fs,
+    io::{BufRead, BufReader, Read},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    sync::mpsc,
+    thread,
+    time::Duration,
+};
+
+use crate::{
+    json::{self, Value},
+    process::{free_port, target_dir, wait_for_port, Guard},
+    util::{cargo, has_program, root},
+};
+
+/// The crates compared, sockeye first (the ratios are to it).
+const IMPLS: [&str; 6] = [
+    "sockeye",
+    "tokio-tungstenite",
+    "fastwebsockets",
+    "tokio-websockets",
+    "soketto",
+    "sockudo-ws",
+];
+
+struct Scenario {
+    name: &'static str,
+    title: &'static str,
+    conns: usize,
+    size: usize,
+    pipeline: usize,
+}
+
+const SCENARIOS: [Scenario; 6] = [
+    Scenario {
+        name: "latency",
+        title: "1 connection, 16 B, pipeline 1 (latency)",
+        conns: 1,
+        size: 16,
+        pipeline: 1,
+    },
+    Scenario {
+        name: "pipelined",
+        title: "1 connection, 16 B, pipeline 64 (per-frame overhead)",
+        conns: 1,
+        size: 16,
+        pipeline: 64,
+    },
+    Scenario {
+        name: "1k",
+        title: "64 connections, 1 KiB, pipeline 8",
+        conns: 64,
+        size: 1024,
+        pipeline: 8,
+    },
+    Scenario {
+        name: "64k",
+        title: "4 connections, 64 KiB, pipeline 4",
+        conns: 4,
+        size: 64 << 10,
+        pipeline: 4,
+    },
+    Scenario {
+        name: "1m",
+        title: "2 connections, 1 MiB, pipeline 2",
+        conns: 2,
+        size: 1 << 20,
+        pipeline: 2,
+    },
+    Scenario {
+        name: "1000c",
+        title: "1000 connections, 16 B, pipeline 1",
+        conns: 1000,
+        size: 16,
+        pipeline: 1,
+    },
+];
+
+struct Settings {
+    quick: bool,
+    rounds: usize,
+    warmup: f64,
+    duration: f64,
+    idle: usize,
+    only: Option<String>,
+}
+
+/// One measured run, as a load program reported it.
+#[derive(Clone, Default)]
+struct Run {
+    messages_per_s: f64,
+    mib_per_s: f64,
+    p50: f64,
+    p99: f64,
+    p999: f64,
+    errors: f64,
+    failed: Option<String>,
+}
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let mut settings = Settings {
+        quick: false,
+        rounds: 3,
+        warmup: 1.0,
+        duration: 3.0,
+        idle: 10_000,
+        only: None,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
+        match arg.as_str() {
+            "--quick" => {
+                settings = Settings { quick: true, rounds: 1, warmup: 0.2, duration: 0.5, idle: 200, ..settings };
+            }
+            "--rounds" => settings.rounds = value()?.parse().map_err(|e| format!("--rounds: {e}"))?,
+            "--duration" => settings.duration = value()?.parse().map_err(|e| format!("--duration: {e}"))?,
+            "--only" => settings.only = Some(value()?.clone()),
+            _ => return Err(format!("unknown option {arg}; usage: cargo xtask bench [--quick] [--rounds N] [--duration SECS] [--only SCENARIO|idle|client|micro]")),
+        }
+    }
+    let hard_limit = fd_hard_limit();
+    if hard_limit < settings.idle + 200 {
+        settings.idle = hard_limit.saturating_sub(200).max(100);
+        eprintln!(
+            "xtask: the open-file limit is {hard_limit}; idle memory uses {} connections",
+            settings.idle
+        );
+    }
+    cargo(&["build", "--release", "-p", "sockeye-benches", "--bins"])?;
+    let out_dir = target_dir().join("bench");
+    fs::create_dir_all(&out_dir)
+        .map_err(|e| format!("cannot create {}: {e}", out_dir.display()))?;
+    let pinning = has_program("taskset", &["-c", "0", "true"])
+        && thread::available_parallelism().map_or(1, usize::from) >= 2;
+    if !pinning {
+        eprintln!("xtask: taskset or a second core is missing: the programs run unpinned");
+    }
+    let bench = Bench {
+        settings,
+        pinning,
+        log: out_dir.join("programs.log"),
+    };
+    let _ = fs::write(&bench.log, "");
+    let wanted = |name: &str| {
+        bench
+            .settings
+            .only
+            .as_deref()
+            .is_none_or(|only| only == name)
+    };
+
+    let mut server = BTreeMap::new();
+    let mut client = BTreeMap::new();
+    for scenario in &SCENARIOS {
+        if wanted(scenario.name) || wanted("server") {
+            server.insert(scenario.name, bench.server_scenario(scenario)?);
+        }
+    }
+    let idle = if wanted("idle") {
+        Some(bench.idle()?)
+    } else {
+        None
+    };
+    for scenario in &SCENARIOS {
+        if wanted(scenario.name) || wanted("client") {
+            client.insert(scenario.name, bench.client_scenario(scenario)?);
+        }
+    }
+    let micro = if wanted("micro") {
+        bench.micro()?
+    } else {
+        String::new()
+    };
+
+    let report = bench.markdown(&server, idle.as_ref(), &client, &micro);
+    let path = if bench.settings.quick || bench.settings.only.is_some() {
+        out_dir.join("BENCHMARKS.quick.md")
+    } else {
+        root().join("BENCHMARKS.md")
+    };
+    fs::write(&path, report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!("xtask: wrote {}", path.display());
+
+    // What makes a run fail: a program that crashed or reported nothing, or sockeye errors.
+    let mut problems = Vec::new();
+    for (side, results) in [("server", &server), ("client", &client)] {
+        for (scenario, by_impl) in results {
+            for (name, runs) in by_impl {
+                for run in runs {
+                    if let Some(e) = &run.failed {
+                        problems.push(format!("{side} {scenario} {name}: {e}"));
+                    } else if *name == "sockeye" && run.errors > 0.0 {
+                        problems.push(format!("{side} {scenario} sockeye: {} errors", run.errors));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(idle) = &idle {
+        for (name, runs) in idle {
+            for run in runs {
+                if let Err(e) = run {
+                    problems.push(format!("idle {name}: {e}"));
+                }
+            }
+        }
+    }
+    for problem in &problems {
+        eprintln!("xtask: bench: {problem}");
+    }
+    // Peers that fail a scenario are reported in the tables; only our own failures and
+    // programs that produced nothing at all fail the task.
+    let ours: Vec<_> = problems
+        .iter()
+        .filter(|p| p.contains("sockeye") || p.contains("neutral"))
+        .collect();
+    if ours.is_empty() {
+        eprintln!(
+            "bench: done ({} problems with other crates, see the tables)",
+            problems.len()
+        );
+        Ok(())
+    } else {
+        Err(format!("bench: {} of sockeye's runs failed", ours.len()))
+    }
+}
+
+type Results = BTreeMap<&'static str, Vec<Run>>;
+type IdleResults = BTreeMap<&'static str, Vec<Result<(f64, u64), String>>>;
+
+struct Bench {
+    settings: Settings,
+    pinning: bool,
+    log: PathBuf,
+}
+
+impl Bench {
+    /// `program args` on `core`, with the open-file limit raised to the hard limit.
+    fn command(&self, core: usize, program: &str, args: &[String]) -> Command {
+        let binary = target_dir().join("release").join(program);
+        let mut cmd = Command::new("sh");
+        cmd.arg("-c")
+            .arg("ulimit -n \"$(ulimit -Hn)\" 2>/dev/null; exec \"$@\"")
+            .arg("sh");
+        if self.pinning {
+            cmd.args(["taskset", "-c", &core.to_string()]);
+        }
+        cmd.arg(binary).args(args).stdin(Stdio::null());
+        let log = fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&self.log);
+        cmd.stderr(log.map_or_else(|_| Stdio::null(), Stdio::from));
+        cmd
+    }
+
+    fn start_server(&self, name: &str) -> Result<(Guard, String), String> {
+        let port = free_port()?;
+        let addr = format!("127.0.0.1:{port}");
+        let mut cmd = self.command(0, "echo-server", &[name.to_owned(), addr.clone()]);
+        cmd.stdout(Stdio::null());
+        let mut guard = Guard::spawn("echo-server", cmd)?;
+        wait_for_port(port, &mut guard)?;
+        Ok((guard, addr))
+    }
+
+    fn load_args(&self, scenario: &Scenario, addr: &str) -> Vec<String> {
+        let s = &self.settings;
+        [
+            "--addr",
+            addr,
+            "--conns",
+            &scenario.conns.to_string(),
+            "--size",
+            &scenario.size.to_string(),
+            "--pipeline",
+            &scenario.pipeline.to_string(),
+            "--warmup",
+            &s.warmup.to_string(),
+            "--duration",
+            &s.duration.to_string(),
+        ]
+        .map(str::to_owned)
+        .to_vec()
+    }
+
+    /// Runs a load program to completion and reads its report.
+    fn measure(&self, program: &str, args: Vec<String>) -> Run {
+        let mut cmd = self.command(1, program, &args);
+        cmd.stdout(Stdio::piped());
+        let mut guard = match Guard::spawn("load", cmd) {
+            Ok(guard) => guard,
+            Err(e) => {
+                return Run {
+                    failed: Some(e),
+                    ..Run::default()
+                }
+            }
+        };
+        let timeout = Duration::from_secs_f64(self.settings.warmup + self.settings.duration + 60.0);
+        let status = guard.wait_timeout(timeout);
+        let mut out = String::new();
+        if status.is_some() {
+            if let Some(stdout) = guard.child.as_mut().and_then(|c| c.stdout.as_mut()) {
+                let _ = stdout.read_to_string(&mut out);
+            }
+        }
+        guard.stop();
+        let failed = |e: String| Run {
+            failed: Some(e),
+            ..Run::default()
+        };
+        match status {
+            None => failed(format!("{program} did not finish within {timeout:?}")),
+            Some(status) if !status.success() => failed(format!("{program} exited with {status}")),
+            Some(_) => parse_report(out.trim()).unwrap_or_else(failed),
+        }
+    }
+
+    fn server_scenario(&self, scenario: &Scenario) -> Result<Results, String> {
+        eprintln!("bench: server side, {}", scenario.title);
+        let mut results: Results = BTreeMap::new();
+        for round in 1..=self.settings.rounds {
+            for name in IMPLS {
+                let (mut server, addr) = self.start_server(name)?;
+                let run = self.measure("load", self.load_args(scenario, &addr));
+                if server.try_wait().is_some() {
+                    eprintln!("bench: {name}'s echo-server exited during the run");
+                }
+                server.stop();
+                eprintln!("bench:   round {round} {name:<18} {}", run.summary());
+                results.entry(name).or_default().push(run);
+            }
+        }
+        Ok(results)
+    }
+
+    fn client_scenario(&self, scenario: &Scenario) -> Result<Results, String> {
+        eprintln!("bench: client side, {}", scenario.title);
+        let mut results: Results = BTreeMap::new();
+        for round in 1..=self.settings.rounds {
+            for name in IMPLS {
+                let (mut server, addr) = self.start_server("neutral")?;
+                let mut args = vec![name.to_owned()];
+                args.extend(self.load_args(scenario, &addr));
+                let run = self.measure("client-load", args);
+                server.stop();
+                eprintln!("bench:   round {round} {name:<18} {}", run.summary());
+                results.entry(name).or_default().push(run);
+            }
+        }
+        Ok(results)
+    }
+
+    /// Server memory per idle connection: (KiB per connection, connections) per round.
+    fn idle(&self) -> Result<IdleResults, String> {
+        let count = self.settings.idle;
+        eprintln!("bench: idle memory, {count} connections");
+        let mut results: IdleResults = BTreeMap::new();
+        for round in 1..=self.settings.rounds {
+            for name in IMPLS {
+                let result = self.idle_once(name, count);
+                match &result {
+                    Ok((kib, n)) => eprintln!("bench:   round {round} {name:<18} {kib:.2} KiB per connection ({n} connections)"),
+                    Err(e) => eprintln!("bench:   round {round} {name:<18} failed: {e}"),
+                }
+                results.entry(name).or_default().push(result);
+            }
+        }
+        Ok(results)
+    }
+
+    fn idle_once(&self, name: &str, count: usize) -> Result<(f64, u64), String> {
+        let (mut server, addr) = self.start_server(name)?;
+        let pid = server
+            .child
+            .as_ref()
+            .map(std::process::Child::id)
+            .ok_or("no server process")?;
+        thread::sleep(Duration::from_millis(300));
+        let before = rss_kib(pid)?;
+        let mut cmd = self.command(
+            1,
+            "load",
+            &[
+                "--idle".to_owned(),
+                count.to_string(),
+                "--addr".to_owned(),
+                addr,
+            ],
+        );
+        cmd.stdout(Stdio::piped());
+        let mut load = Guard::spawn("load", cmd)?;
+        let stdout = load
+            .child
+            .as_mut()
+            .and_then(|c| c.stdout.take())
+            .ok_or("no stdout")?;
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(120))
+            .map_err(|_| "load --idle did not report within 120 s".to_owned())?;
+        let report = json::parse(line.trim())
+            .map_err(|e| format!("load --idle printed `{}`: {e}", line.trim()))?;
+        let connections = number(&report, "connections")? as u64;
+        if connections == 0 {
+            return Err("no connection was made".to_owned());
+        }
+        thread::sleep(Duration::from_secs(1));
+        let after = rss_kib(pid)?;
+        load.stop();
+        server.stop();
+        Ok(((after - before) as f64 / connections as f64, connections))
+    }
+
+    /// Runs the criterion benches: once each as a test with `--quick`, otherwise measured,
+    /// returning their results as Markdown.
+    fn micro(&self) -> Result<String, String> {
+        let packages = ["-p", "sockeye-codec", "-p", "sockeye-connection"];
+        if self.settings.quick {
+            let mut args = vec!["bench"];
+            args.extend(packages);
+            args.extend(["--", "--test"]);
+            cargo(&args)?;
+            return Ok("Not measured in a `--quick` run.\n".to_owned());
+        }
+        let criterion = target_dir().join("criterion");
+        let _ = fs::remove_dir_all(&criterion);
+        let mut args = vec!["bench"];
+        args.extend(packages);
+        args.extend([
+            "--",
+            "--warm-up-time",
+            "1",
+            "--measurement-time",
+            "3",
+            "--noplot",
+        ]);
+        cargo(&args)?;
+        criterion_markdown(&criterion)
+    }
+
+    fn markdown(
+        &self,
+        server: &BTreeMap<&str, Results>,
+        idle: Option<&IdleResults>,
+        client: &BTreeMap<&str, Results>,
+        micro: &str,
+    ) -> String {
+        let s = &self.settings;
+        let mut md = String::new();
+        let _ = writeln!(md, "# Benchmarks\n");
+        let _ = writeln!(
+            md,
+            "Written by `cargo xtask bench{}` on {}; do not edit by hand. The machine is shared \
+             and noisy: read the ratios to sockeye (same run, same machine), not the absolute \
+             figures alone.\n",
+            if s.quick { " --quick" } else { "" },
+            today()
+        );
+        let _ = writeln!(md, "## Machine\n\n{}\n", machine());
+        let _ = writeln!(md, "## Method\n");
+        let _ = writeln!(
+            md,
+            "- Server side: each crate's echo server (`benches/src/bin/echo-server/`, used the way \
+             its documentation recommends for speed, no compression, 64 MiB message limit, one \
+             current-thread tokio runtime) on core 0{pin}; the neutral load generator \
+             (`benches/src/bin/load.rs`: its own framing on `sockeye-codec`, a fresh random mask \
+             per frame, every echoed byte checked, each round trip timed into an HdrHistogram) \
+             on core 1.\n\
+             - Each run: a fresh server process, {warmup} s of warm-up traffic, then {duration} s \
+             measured. {rounds} rounds; within a round the servers take turns (A, B, C, ..., then \
+             again), and each figure is the median over the rounds.\n\
+             - Client side: each crate's client (`benches/src/bin/client-load/`) drives the same \
+             scenarios against one fixed server, the neutral echo server (`benches/src/neutral.rs`).\n\
+             - Idle memory: the server's resident set (VmRSS) just before and 1 s after the load \
+             generator opened {idle} connections, each of which exchanged one 16-byte message; \
+             the difference divided by the connections.\n\
+             - Ratios are to sockeye: above 1.00x means faster than sockeye (or, for memory and \
+             latency, more than sockeye's).\n\
+             - Errors (wrong or missing echoes, failed connections) are counted and shown; a \
+             crate that cannot run a scenario is shown as failed.\n",
+            pin = if self.pinning { " (`taskset`)" } else { " (unpinned: no taskset or one core)" },
+            warmup = s.warmup,
+            duration = s.duration,
+            rounds = s.rounds,
+            idle = s.idle,
+        );
+        let _ = writeln!(md, "Versions: {}\n", versions());
+        if !server.is_empty() || idle.is_some() {
+            let _ = writeln!(
+                md,
+                "## Summary: server side, messages per second relative to sockeye\n"
+            );
+            summary(&mut md, server, idle);
+        }
+        if !client.is_empty() {
+            let _ = writeln!(
+                md,
+                "## Summary: client side, messages per second relative to sockeye\n"
+            );
+            summary(&mut md, client, None);
+        }
+        if !server.is_empty() {
+            let _ = writeln!(md, "## Server side\n");
+            detail(&mut md, server);
+        }
+        if let Some(idle) = idle {
+            let _ = writeln!(md, "## Idle memory (server)\n");
+            let _ = writeln!(md, "| crate | KiB per idle connection | vs sockeye | connections |\n|---|---:|---:|---:|");
+            let base = idle_median(idle, "sockeye");
+            for name in IMPLS {
+                match idle_median(idle, name) {
+                    Some((kib, n)) => {
+                        let ratio = base.map_or(String::from("-"), |(b, _)| ratio(kib, b));
+                        let _ = writeln!(md, "| {name} | {kib:.2} | {ratio} | {n} |");
+                    }
+                    None => {
+                        let _ = writeln!(md, "| {name} | failed | - | - |");
+                    }
+                }
+            }
+            md.push('\n');
+        }
+        if !client.is_empty() {
+            let _ = writeln!(md, "## Client side (against the neutral server)\n");
+            detail(&mut md, client);
+        }
+        if !micro.is_empty() {
+            let _ = writeln!(md, "## Micro-benchmarks (criterion)\n");
+            let _ = writeln!(
+                md,
+                "`cargo bench -p sockeye-codec -p sockeye-connection -- --warm-up-time 1 \
+                 --measurement-time 3`; throughput from criterion's median estimate.\n"
+            );
+            md.push_str(micro);
+            md.push('\n');
+        }
+        let _ = writeln!(
+            md,
+            "## Reproduce\n\n```sh\ncargo xtask bench            # everything, about 25 minutes; writes BENCHMARKS.md\n\
+             cargo xtask bench --only 1m  # one scenario (or idle, client, micro); writes target/bench/\n\
+             cargo xtask bench --quick    # seconds per scenario, proves it works (part of cargo xtask ci)\n```\n\n\
+             The programs' stderr goes to `target/bench/programs.log`."
+        );
+        md
+    }
+}
+
+impl Run {
+    fn summary(&self) -> String {
+        match &self.failed {
+            Some(e) => format!("failed: {e}"),
+            None => format!(
+                "{:>11.0} msg/s {:>9.1} MiB/s  p50 {:>9.1} us  p99 {:>9.1} us  errors {}",
+                self.messages_per_s, self.mib_per_s, self.p50, self.p99, self.errors
+            ),
+        }
+    }
+}
+
+fn parse_report(line: &str) -> Result<Run, String> {
+    let value = json::parse(line).map_err(|e| format!("report `{line}`: {e}"))?;
+    let seconds = number(&value, "seconds")?.max(1e-9);
+    Ok(Run {
+        messages_per_s: number(&value, "messages")? / seconds,
+        mib_per_s: number(&value, "bytes")? / seconds / (1 << 20) as f64,
+        p50: number(&value, "p50_us")?,
+        p99: number(&value, "p99_us")?,
+        p999: number(&value, "p999_us")?,
+        errors: number(&value, "errors")?,
+        failed: None,
+    })
+}
+
+fn number(value: &Value, key: &str) -> Result<f64, String> {
+    value
+        .get(key)
+        .and_then(Value::as_f64)
+        .ok_or_else(|| format!("the report has no number `{key}`"))
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    })
+}
+
+/// The median of `field` over the runs of `name` that did not fail.
+fn med(results: &Results, name: &str, field: impl Fn(&Run) -> f64) -> Option<f64> {
+    let runs = results.get(name)?;
+    median(
+        runs.iter()
+            .filter(|r| r.failed.is_none())
+            .map(field)
+            .collect(),
+    )
+}
+
+fn idle_median(idle: &IdleResults, name: &str) -> Option<(f64, u64)> {
+    let ok: Vec<(f64, u64)> = idle
+        .get(name)?
+        .iter()
+        .filter_map(|r| r.as_ref().ok().copied())
+        .collect();
+    let kib = median(ok.iter().map(|r| r.0).collect())?;
+    Some((kib, ok.iter().map(|r| r.1).min().unwrap_or(0)))
+}
+
+fn ratio(value: f64, base: f64) -> String {
+    if base > 0.0 {
+        format!("{:.2}x", value / base)
+    } else {
+        "-".to_owned()
+    }
+}
+
+fn summary(md: &mut String, results: &BTreeMap<&str, Results>, idle: Option<&IdleResults>) {
+    let _ = writeln!(md, "| scenario | sockeye | {} |", IMPLS[1..].join(" | "));
+    let _ = writeln!(md, "|---|---:|{}", "---:|".repeat(IMPLS.len() - 1));
+    for scenario in &SCENARIOS {
+        let Some(r) = results.get(scenario.name) else {
+            continue;
+        };
+        let base = med(r, "sockeye", |r| r.messages_per_s);
+        let mut row = format!(
+            "| {} | {} msg/s |",
+            scenario.title,
+            base.map_or("failed".to_owned(), |b| format!("{b:.0}"))
+        );
+        for name in &IMPLS[1..] {
+            let cell = match (med(r, name, |r| r.messages_per_s), base) {
+                (Some(v), Some(b)) => ratio(v, b),
+                (Some(v), None) => format!("{v:.0} msg/s"),
+                (None, _) => "failed".to_owned(),
+            };
+            let _ = write!(row, " {cell} |");
+        }
+        let _ = writeln!(md, "{row}");
+    }
+    if let Some(idle) = idle {
+        let base = idle_median(idle, "sockeye").map(|r| r.0);
+        let mut row = format!(
+            "| idle memory per connection (lower is better) | {} KiB |",
+            base.map_or("failed".to_owned(), |b| format!("{b:.2}"))
+        );
+        for name in &IMPLS[1..] {
+            let cell = match (idle_median(idle, name), base) {
+                (Some((v, _)), Some(b)) => format!("{v:.2} KiB ({})", ratio(v, b)),
+                (Some((v, _)), None) => format!("{v:.2} KiB"),
+                (None, _) => "failed".to_owned(),
+            };
+            let _ = write!(row, " {cell} |");
+        }
+        let _ = writeln!(md, "{row}");
+    }
+    md.push('\n');
+}
+
+fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
+    for scenario in &SCENARIOS {
+        let Some(r) = results.get(scenario.name) else {
+            continue;
+        };
+        let _ = writeln!(md, "### {}\n", scenario.title);
+        let _ = writeln!(md, "| crate | msg/s | vs sockeye | MiB/s | p50 µs | p99 µs | p99.9 µs | errors | runs |\n|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        let base = med(r, "sockeye", |r| r.messages_per_s);
+        for name in IMPLS {
+            let runs = r.get(name).map_or(&[][..], Vec::as_slice);
+            let shown: Vec<String> = runs
+                .iter()
+                .map(|run| {
+                    if run.failed.is_some() {
+                        "failed".to_owned()
+                    } else {
+                        format!("{:.0}", run.messages_per_s)
+                    }
+                })
+                .collect();
+            match med(r, name, |r| r.messages_per_s) {
+                Some(v) => {
+                    let _ = writeln!(
+                        md,
+                        "| {name} | {v:.0} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {} |",
+                        base.map_or("-".to_owned(), |b| ratio(v, b)),
+                        med(r, name, |r| r.mib_per_s).unwrap_or(0.0),
+                        med(r, name, |r| r.p50).unwrap_or(0.0),
+                        med(r, name, |r| r.p99).unwrap_or(0.0),
+                        med(r, name, |r| r.p999).unwrap_or(0.0),
+                        runs.iter().map(|r| r.errors).sum::<f64>(),
+                        shown.join(", ")
+                    );
+                }
+                None => {
+                    let why = runs
+                        .iter()
+                        .find_map(|r| r.failed.clone())
+                        .unwrap_or_default();
+                    let _ = writeln!(
+                        md,
+                        "| {name} | failed | - | - | - | - | - | - | {} |",
+                        why.replace('|', "/")
+                    );
+                }
+            }
+        }
+        md.push('\n');
+    }
+}
+
+/// The resident set of a process, in KiB.
+fn rss_kib(pid: u32) -> Result<u64, String> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status"))
+        .map_err(|e| format!("cannot read /proc/{pid}/status: {e}"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .ok_or_else(|| format!("no VmRSS in /proc/{pid}/status"))
+}
+
+fn fd_hard_limit() -> usize {
+    Command::new("sh")
+        .args(["-c", "ulimit -Hn"])
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| {
+            if s.trim() == "unlimited" {
+                Some(1 << 20)
+            } else {
+                s.trim().parse().ok()
+            }
+        })
+        .unwrap_or(1024)
+}
+
+fn output(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_owned())
+        .unwrap_or_default()
+}
+
+fn today() -> String {
+    output("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
+}
+
+fn machine() -> String {
+    let cpu = fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find_map(|l| {
+                l.strip_prefix("model name")
+                    .map(|v| v.trim_start_matches([' ', '\t', ':']).to_owned())
+            })
+        })
+        .unwrap_or_else(|| "unknown".to_owned());
+    let cores = thread::available_parallelism().map_or(0, usize::from);
+    let memory = fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines().next().map(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .unwrap_or("0")
+                    .parse::<u64>()
+                    .unwrap_or(0)
+            })
+        })
+        .map_or("unknown".to_owned(), |kib| {
+            format!("{:.0} GiB", kib as f64 / (1 << 20) as f64)
+        });
+    format!(
+        "- CPU: {cpu}, {cores} cores available\n- Memory: {memory}\n- Kernel: {}\n- Rust: {}",
+        output("uname", &["-sr"]),
+        output("rustc", &["-V"])
+    )
+}
+
+/// The compared crates' versions, from `Cargo.lock`.
+fn versions() -> String {
+    let lock = fs::read_to_string(root().join("Cargo.lock")).unwrap_or_default();
+    let mut found = Vec::new();
+    for name in [
+        "tokio-tungstenite",
+        "fastwebsockets",
+        "tokio-websockets",
+        "soketto",
+        "sockudo-ws",
+        "tokio",
+    ] {
+        let needle = format!("name = \"{name}\"\nversion = \"");
+        if let Some(at) = lock.find(&needle) {
+            let rest = &lock[at + needle.len()..];
+            let version = rest.split('"').next().unwrap_or("?");
+            found.push(format!("{name} {version}"));
+        }
+    }
+    found.join(", ")
+}
+
+/// Criterion's results under `dir` as Markdown: one table per group, a row per input, a
+/// column per function, throughput (or time where there is none).
+fn criterion_markdown(dir: &Path) -> Result<String, String> {
+    let mut groups: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>> = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&path) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                if p.file_name().is_some_and(|n| n == "new") {
+                    if let Some((group, function, input, cell)) = criterion_result(&p) {
+                        groups
+                            .entry(group)
+                            .or_default()
+                            .entry(input)
+                            .or_default()
+                            .insert(function, cell);
+                    }
+                } else if p
+                    .file_name()
+                    .is_none_or(|n| n != "base" && n != "change" && n != "report")
+                {
+                    stack.push(p);
+                }
+            }
+        }
+    }
+    if groups.is_empty() {
+        return Err(format!("no criterion results under {}", dir.display()));
+    }
+    let mut md = String::new();
+    for (group, inputs) in &groups {
+        let mut functions: Vec<&String> = inputs.values().flat_map(BTreeMap::keys).collect();
+        functions.sort();
+        functions.dedup();
+        let _ = writeln!(md, "### {group}\n");
+        let _ = writeln!(
+            md,
+            "| input | {} |",
+            functions
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
+        let _ = writeln!(md, "|---|{}", "---:|".repeat(functions.len()));
+        let mut rows: Vec<(&String, &BTreeMap<String, String>)> = inputs.iter().collect();
+        rows.sort_by_key(|(input, _)| (input.parse::<u64>().unwrap_or(u64::MAX), (*input).clone()));
+        for (input, cells) in rows {
+            let cells: Vec<&str> = functions
+                .iter()
+                .map(|f| cells.get(*f).map_or("-", String::as_str))
+                .collect();
+            let _ = writeln!(md, "| {input} | {} |", cells.join(" | "));
+        }
+        md.push('\n');
+    }
+    Ok(md)
+}
+
+fn criterion_result(new: &Path) -> Option<(String, String, String, String)> {
+    let benchmark = json::parse(&fs::read_to_string(new.join("benchmark.json")).ok()?).ok()?;
+    let estimates = json::parse(&fs::read_to_string(new.join("estimates.json")).ok()?).ok()?;
+    let group = benchmark.get("group_id")?.as_str()?.to_owned();
+    let function = benchmark
+        .get("function_id")
+        .and_then(Value::as_str)
+        .unwrap_or(&group)
+        .to_owned();
+    let input = benchmark
+        .get("value_str")
+        .and_then(Value::as_str)
+        .unwrap_or("-")
+        .to_owned();
+    let nanos = estimates.get("median")?.get("point_estimate")?.as_f64()?;
+    let bytes = benchmark
+        .get("throughput")
+        .and_then(|t| t.get("Bytes"))
+        .and_then(Value::as_f64);
+    let cell = match bytes {
+        Some(bytes) if nanos > 0.0 => {
+            format!("{:.2} GiB/s", bytes / nanos * 1e9 / (1u64 << 30) as f64)
+        }
+        _ => format!("{nanos:.1} ns"),
+    };
+    Some((group, function, input, cell))
+}
