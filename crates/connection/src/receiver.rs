@@ -203,8 +203,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     self.shared.queue_pong(self.proto.control_payload());
                     continue;
                 }
-                Some(event) => return Poll::Ready(Ok(event)),
-                None => {}
+                Some(event) => {
+                    if self.read_buf.is_empty() {
+                        self.shared.input_drained();
+                    } else {
+                        self.shared.note_more_input(cx.waker());
+                    }
+                    return Poll::Ready(Ok(event));
+                }
+                None => self.shared.poll_uncork(cx)?,
             }
             let want = match self.proto.data_payload_remaining() {
                 Some(rest) if rest > self.read_buffer_size as u64 => usize::try_from(rest)
@@ -270,5 +277,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             Poll::Ready(Due::Keepalive) => Poll::Ready(Err(Error::KeepaliveTimeout)),
             Poll::Ready(Due::Idle) => Poll::Ready(Err(Error::IdleTimeout)),
         }
+    }
+}
+
+impl<T> Drop for Receiver<T> {
+    fn drop(&mut self) {
+        // No receiver will write corked replies any more: senders must write their own.
+        self.shared.input_drained();
     }
 }

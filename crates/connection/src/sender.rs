@@ -13,7 +13,7 @@ use codec::{encode_close_payload, CloseCode, OpCode, MAX_CONTROL_PAYLOAD_BYTES};
 use futures::{future::poll_fn, lock::MutexGuard, AsyncRead, AsyncWrite};
 
 use crate::{
-    shared::{PayloadWrite, Shared, Writer},
+    shared::{PayloadWrite, Shared, Writer, MAX_CORKED_BYTES},
     Error, Sleep, Timer,
 };
 
@@ -24,8 +24,16 @@ const DIRECT_WRITE_MIN_BYTES: usize = 16 * 1024;
 /// Sends messages. Created with its [`crate::Receiver`] by [`crate::Builder::finish`].
 ///
 /// Each `send_*` call writes its message to the socket before it returns (and flushes the
-/// socket, so TLS streams emit their records); [`Sender::flush`] is kept for API
-/// compatibility and for flushing frames a cancelled send left behind.
+/// socket, so TLS streams emit their records), with one exception that batches pipelined
+/// replies: while the [`crate::Receiver`], polled in the same task, still holds messages it
+/// read but has not returned yet, a small message (the unwritten total stays under 64 KiB)
+/// is kept back and written together with the following ones as soon as the receiver has
+/// returned them all and goes back to the socket. An echo or request/response loop thus
+/// makes one write per batch of pipelined requests instead of one per reply, and a lone
+/// message is never delayed. If you stop calling `receive` while it still holds input, call
+/// [`Sender::flush`] (or send, or close) to write what was kept back.
+///
+/// [`Sender::flush`] also writes frames a cancelled send left behind.
 ///
 /// # Cancellation
 /// Dropping a `send_*` future never corrupts the connection. If it is dropped before the
@@ -130,6 +138,21 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
         }
         let Writer { buf, proto, .. } = &mut *w;
         proto.encode_data(opcode, data, buf)?;
+        if w.buf.len() <= MAX_CORKED_BYTES && !self.shared.control_pending() {
+            let shared = &*self.shared;
+            if poll_fn(|cx| Poll::Ready(shared.more_input_in_task(cx.waker()))).await {
+                // Pipelined input: leave the reply for the receiver to write with the
+                // others (see the module docs of `shared`).
+                shared.cork();
+                drop(w);
+                if shared.more_input() {
+                    return Ok(());
+                }
+                // The receiver ran out of input meanwhile and may not have seen the cork.
+                let w = shared.writer.lock().await;
+                return self.drain(w).await;
+            }
+        }
         self.drain(w).await
     }
 

@@ -14,6 +14,26 @@
 //! therefore keeps reading while a large send is blocked, and two peers that both send
 //! bulk data while pinging cannot deadlock on each other's unread pongs.
 //!
+//! # Coalescing pipelined replies
+//! A server that answers each message as it arrives would make one `write` per reply. When
+//! the peer pipelines, the receiver often returns a message while more input is already
+//! buffered; replies sent then (by the same task) are *corked*: left in the write buffer,
+//! up to [`MAX_CORKED_BYTES`], and written all at once when the receiver runs out of
+//! buffered input and is about to read the socket again (or by the next send that does not
+//! cork, [`crate::Sender::flush`], or a close). A lone message is never delayed: with
+//! nothing buffered, `send` writes at once.
+//!
+//! Two flags carry this, always accessed with `SeqCst` so that one side sees the other's
+//! update: `more_input` (set by the receiver when it returns an event with bytes left over,
+//! cleared before it reads the socket) and `corked` (set by a sender that left bytes
+//! unwritten, cleared once the buffer is written out). A sender corks only if the receiver
+//! last returned in the *same task* (compared with [`std::task::Waker::will_wake`]): a
+//! receiver in another task may be busy elsewhere for a long time, and must not hold back
+//! this task's messages. After corking, the sender re-checks `more_input` once it released
+//! the lock; if the receiver drained its input in the meantime, the sender writes the bytes
+//! itself. So whichever of the two moves last sees the other's flag, and corked bytes never
+//! wait for input that is not coming.
+//!
 //! A partly written frame is always completed before anything else is written: control
 //! frames are taken from the queue only when the write buffer is empty, and a cancelled
 //! vectored send moves the rest of its payload into the buffer (see [`PayloadWrite`]).
@@ -25,7 +45,7 @@ use std::{
         atomic::{AtomicBool, AtomicU8, Ordering},
         Mutex,
     },
-    task::{Context, Poll},
+    task::{Context, Poll, Waker},
 };
 
 use bytes::{Buf, BytesMut};
@@ -37,6 +57,10 @@ use crate::{proto::Sending, Error};
 /// The most write-buffer capacity kept between messages; larger buffers are freed once
 /// written, so a burst of large messages does not pin memory on an idle connection.
 const MAX_IDLE_WRITE_BUFFER_BYTES: usize = 4 * 1024;
+
+/// The most bytes a sender leaves unwritten while the receiver has more input buffered (see
+/// the module docs); beyond it, a send writes everything.
+pub(crate) const MAX_CORKED_BYTES: usize = 64 * 1024;
 
 /// A close frame was queued or written by us: nothing may be sent after it.
 const CLOSE_SENT: u8 = 1;
@@ -64,6 +88,12 @@ pub(crate) struct Shared<T> {
     control_pending: AtomicBool,
     state: AtomicU8,
     mode: Mode,
+    /// The receiver returned an event and still holds unprocessed input.
+    more_input: AtomicBool,
+    /// The task the receiver last returned such an event in.
+    receiver_task: Mutex<Option<Waker>>,
+    /// A sender left bytes in the write buffer for a later, larger write.
+    corked: AtomicBool,
 }
 
 /// The write half and everything queued for it.
@@ -87,7 +117,52 @@ impl<T> Shared<T> {
             control_pending: AtomicBool::new(false),
             state: AtomicU8::new(0),
             mode,
+            more_input: AtomicBool::new(false),
+            receiver_task: Mutex::new(None),
+            corked: AtomicBool::new(false),
         }
+    }
+
+    /// The receiver is returning an event while more input is buffered, in the task `waker`
+    /// belongs to.
+    pub(crate) fn note_more_input(&self, waker: &Waker) {
+        {
+            let mut task = self
+                .receiver_task
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match &mut *task {
+                Some(known) if known.will_wake(waker) => {}
+                other => *other = Some(waker.clone()),
+            }
+        }
+        self.more_input.store(true, Ordering::SeqCst);
+    }
+
+    /// The receiver has no input left to process (or is gone).
+    pub(crate) fn input_drained(&self) {
+        self.more_input.store(false, Ordering::SeqCst);
+    }
+
+    /// Whether the receiver still holds input, having last returned in `waker`'s task.
+    pub(crate) fn more_input_in_task(&self, waker: &Waker) -> bool {
+        self.more_input.load(Ordering::SeqCst)
+            && self
+                .receiver_task
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .as_ref()
+                .is_some_and(|task| task.will_wake(waker))
+    }
+
+    /// Whether the receiver still holds input (in any task).
+    pub(crate) fn more_input(&self) -> bool {
+        self.more_input.load(Ordering::SeqCst)
+    }
+
+    /// A sender leaves its bytes in the write buffer.
+    pub(crate) fn cork(&self) {
+        self.corked.store(true, Ordering::SeqCst);
     }
 
     fn has(&self, bit: u8) -> bool {
@@ -197,6 +272,24 @@ impl<T: AsyncWrite + Unpin> Shared<T> {
         Ok(())
     }
 
+    /// Writes corked bytes if the writer is free, without waiting for the socket. The
+    /// receiver calls it when it has no input left, just before reading the socket.
+    pub(crate) fn poll_uncork(&self, cx: &mut Context<'_>) -> Result<(), Error> {
+        self.input_drained();
+        if !self.corked.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        // If the lock is taken, its holder writes the buffer: a sender that takes it now
+        // sees `more_input` false and does not cork.
+        if let Some(mut w) = self.writer.try_lock() {
+            if let Poll::Ready(Err(e)) = w.poll_drain(cx, self) {
+                self.mark_failed();
+                return Err(e.into());
+            }
+        }
+        Ok(())
+    }
+
     /// Moves queued control frames into the write buffer. Call only when the buffer is
     /// empty, so a control frame never lands inside another frame.
     fn pull_control(&self, w: &mut Writer<T>) {
@@ -251,6 +344,7 @@ impl<T: AsyncWrite + Unpin> Writer<T> {
             }
             self.buf.advance(n);
         }
+        shared.corked.store(false, Ordering::SeqCst);
         if self.buf.capacity() > MAX_IDLE_WRITE_BUFFER_BYTES {
             // Give back the memory of a large message once it is written.
             self.buf = BytesMut::new();

@@ -3,6 +3,7 @@
 mod api {
     mod cancel;
     mod close;
+    mod coalesce;
     mod messages;
     mod props;
     mod timeouts;
