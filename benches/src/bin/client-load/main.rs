@@ -56,7 +56,10 @@ fn fail(e: impl std::fmt::Display) -> String {
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let Some(name) = args.next() else {
-        eprintln!("usage: client-load IMPL [OPTIONS] (IMPL: {})", sockeye_benches::IMPLS.join(" "));
+        eprintln!(
+            "usage: client-load IMPL [OPTIONS] (IMPL: {})",
+            sockeye_benches::IMPLS.join(" ")
+        );
         return ExitCode::from(2);
     };
     let Some(imp) = Impl::parse(&name) else {
@@ -76,7 +79,9 @@ fn main() -> ExitCode {
         sockudo_ws::init_clock();
     }
     let addr = options.addr;
-    sockeye_benches::drive(&options, move |_index, pipeline| connection(imp, addr, pipeline))
+    sockeye_benches::drive(&options, move |_index, pipeline| {
+        connection(imp, addr, pipeline)
+    })
 }
 
 async fn connection(imp: Impl, addr: SocketAddr, pipeline: Rc<Pipeline>) -> Result<(), String> {

@@ -59,7 +59,9 @@ pub(crate) async fn run(addr: SocketAddr, pipeline: &Pipeline) -> Forever {
         .header("Sec-WebSocket-Version", "13")
         .body(Empty::<Bytes>::new())
         .map_err(fail)?;
-    let (mut ws, _response) = handshake::client(&SpawnExecutor, request, tcp).await.map_err(fail)?;
+    let (mut ws, _response) = handshake::client(&SpawnExecutor, request, tcp)
+        .await
+        .map_err(fail)?;
     ws.set_max_message_size(MAX_MESSAGE);
     ws.set_auto_pong(true);
     ws.set_auto_close(true);
@@ -72,7 +74,11 @@ pub(crate) async fn run(addr: SocketAddr, pipeline: &Pipeline) -> Forever {
 async fn write(mut ws: WebSocketWrite<WriteHalf<Io>>, pipeline: &Pipeline) -> Forever {
     loop {
         let payload = Payload::Owned(pipeline.next().await);
-        let frame = if pipeline.text() { Frame::text(payload) } else { Frame::binary(payload) };
+        let frame = if pipeline.text() {
+            Frame::text(payload)
+        } else {
+            Frame::binary(payload)
+        };
         ws.write_frame(frame).await.map_err(fail)?;
     }
 }
@@ -84,7 +90,9 @@ async fn read(ws: WebSocketRead<ReadHalf<Io>>, pipeline: &Pipeline) -> Forever {
     let mut answer = |frame: Frame<'_>| -> Obligation {
         let opcode = frame.opcode;
         Box::pin(async move {
-            Err(WebSocketError::SendError(format!("cannot answer a {opcode:?} frame").into()))
+            Err(WebSocketError::SendError(
+                format!("cannot answer a {opcode:?} frame").into(),
+            ))
         })
     };
     loop {

@@ -14,9 +14,13 @@ use crate::{fail, Forever};
 
 pub(crate) async fn run(addr: SocketAddr, pipeline: &Pipeline) -> Forever {
     let mut config = Config::new();
-    config.set_max_message_size(MAX_MESSAGE).set_max_frame_size(MAX_MESSAGE);
+    config
+        .set_max_message_size(MAX_MESSAGE)
+        .set_max_frame_size(MAX_MESSAGE);
     let (sender, receiver, _response) =
-        sockeye::tokio::connect_with(&format!("ws://{addr}/"), &config).await.map_err(fail)?;
+        sockeye::tokio::connect_with(&format!("ws://{addr}/"), &config)
+            .await
+            .map_err(fail)?;
     pipeline.connected();
     let (never, _) = try_join(write(sender, pipeline), read(receiver, pipeline)).await?;
     match never {}
@@ -26,7 +30,9 @@ async fn write(mut sender: sockeye::Sender<ClientStream>, pipeline: &Pipeline) -
     loop {
         let mut message = pipeline.next().await;
         if pipeline.text() {
-            sender.send_text(std::str::from_utf8(&message).map_err(fail)?).await
+            sender
+                .send_text(std::str::from_utf8(&message).map_err(fail)?)
+                .await
         } else {
             sender.send_binary_mut(&mut message).await
         }

@@ -43,7 +43,9 @@ pub(crate) async fn run(addr: SocketAddr, pipeline: &Pipeline) -> Forever {
 
 async fn send(sender: &mut Sender<Io>, mut data: Vec<u8>, text: bool) -> Result<(), String> {
     if text {
-        sender.send_text_owned(String::from_utf8(data).map_err(fail)?).await
+        sender
+            .send_text_owned(String::from_utf8(data).map_err(fail)?)
+            .await
     } else {
         sender.send_binary_mut(&mut data).await
     }

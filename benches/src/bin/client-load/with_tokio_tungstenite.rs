@@ -48,9 +48,13 @@ fn message(data: Vec<u8>, text: bool) -> Result<Message, String> {
 async fn write(mut sink: SplitSink<Ws, Message>, pipeline: &Pipeline) -> Forever {
     loop {
         let first = pipeline.next().await;
-        sink.feed(message(first, pipeline.text())?).await.map_err(fail)?;
+        sink.feed(message(first, pipeline.text())?)
+            .await
+            .map_err(fail)?;
         while let Some(more) = pipeline.try_next() {
-            sink.feed(message(more, pipeline.text())?).await.map_err(fail)?;
+            sink.feed(message(more, pipeline.text())?)
+                .await
+                .map_err(fail)?;
         }
         sink.flush().await.map_err(fail)?;
     }
@@ -61,7 +65,9 @@ async fn read(mut stream: SplitStream<Ws>, pipeline: &Pipeline) -> Forever {
         match stream.next().await {
             Some(Ok(Message::Binary(data))) => pipeline.echoed(&data)?,
             Some(Ok(Message::Text(text))) => pipeline.echoed(text.as_bytes())?,
-            Some(Ok(Message::Close(close))) => return Err(format!("closed by the server: {close:?}")),
+            Some(Ok(Message::Close(close))) => {
+                return Err(format!("closed by the server: {close:?}"))
+            }
             // Pings are answered by tungstenite itself.
             Some(Ok(_)) => {}
             Some(Err(e)) => return Err(fail(e)),

@@ -46,9 +46,13 @@ fn message(data: Vec<u8>, text: bool) -> Result<Message, String> {
 async fn write(mut sink: SplitSink<Ws, Message>, pipeline: &Pipeline) -> Forever {
     loop {
         let first = pipeline.next().await;
-        sink.feed(message(first, pipeline.text())?).await.map_err(fail)?;
+        sink.feed(message(first, pipeline.text())?)
+            .await
+            .map_err(fail)?;
         while let Some(more) = pipeline.try_next() {
-            sink.feed(message(more, pipeline.text())?).await.map_err(fail)?;
+            sink.feed(message(more, pipeline.text())?)
+                .await
+                .map_err(fail)?;
         }
         sink.flush().await.map_err(fail)?;
     }

@@ -129,7 +129,9 @@ fn spawn(imp: Impl, tcp: TcpStream) {
         Impl::Fastwebsockets => spawn_reporting(with_fastwebsockets::serve(tcp)),
         // Its benchmark server (examples/echo_server.rs) runs each connection unconstrained.
         Impl::TokioWebsockets => {
-            spawn_reporting(tokio::task::unconstrained(with_tokio_websockets::serve(tcp)));
+            spawn_reporting(tokio::task::unconstrained(with_tokio_websockets::serve(
+                tcp,
+            )));
         }
         Impl::Soketto => spawn_reporting(with_soketto::serve(tcp)),
         Impl::SockudoWs => spawn_reporting(with_sockudo::serve(tcp)),

@@ -9,7 +9,9 @@ use crate::BoxError;
 
 pub(crate) async fn serve(tcp: TcpStream) -> Result<(), BoxError> {
     let mut config = Config::new();
-    config.set_max_message_size(MAX_MESSAGE).set_max_frame_size(MAX_MESSAGE);
+    config
+        .set_max_message_size(MAX_MESSAGE)
+        .set_max_frame_size(MAX_MESSAGE);
     let (mut sender, mut receiver, _request) = sockeye::tokio::accept_with(tcp, &config).await?;
     let mut message = Vec::new();
     loop {

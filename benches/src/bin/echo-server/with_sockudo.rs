@@ -16,7 +16,9 @@ pub(crate) async fn serve(tcp: TcpStream) -> Result<(), BoxError> {
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
         .build();
-    let (mut ws, _handshake) = WebSocketServer::<Http1>::new(config).accept_raw(tcp).await?;
+    let (mut ws, _handshake) = WebSocketServer::<Http1>::new(config)
+        .accept_raw(tcp)
+        .await?;
     while let Some(message) = ws.next().await {
         match message? {
             message @ (Message::Text(_) | Message::Binary(_)) => ws.feed(message).await?,

@@ -13,7 +13,10 @@ use crate::BoxError;
 pub(crate) async fn serve(tcp: TcpStream) -> Result<(), BoxError> {
     let mut server = handshake::Server::new(BufReader::new(BufWriter::new(tcp.compat())));
     let key = server.receive_request().await?.key();
-    let accept = handshake::server::Response::Accept { key, protocol: None };
+    let accept = handshake::server::Response::Accept {
+        key,
+        protocol: None,
+    };
     server.send_response(&accept).await?;
     let mut builder = server.into_builder();
     builder.set_max_message_size(MAX_MESSAGE);
