@@ -1,0 +1,50 @@
+//! sockeye: the public facade as its README shows: `sockeye::tokio::connect_with` (which sets
+//! `TCP_NODELAY`), then a sending loop and a receiving loop over the `Sender`/`Receiver`
+//! halves. Each send writes and flushes its message; binary messages go through
+//! `send_binary_mut`, the documented way for a client to send an owned buffer without a
+//! copy (it masks in place).
+
+use std::net::SocketAddr;
+
+use futures::future::try_join;
+use sockeye::tokio::{ClientStream, Config};
+use sockeye_benches::{Pipeline, MAX_MESSAGE};
+
+use crate::{fail, Forever};
+
+pub(crate) async fn run(addr: SocketAddr, pipeline: &Pipeline) -> Forever {
+    let mut config = Config::new();
+    config
+        .set_max_message_size(MAX_MESSAGE)
+        .set_max_frame_size(MAX_MESSAGE);
+    let (sender, receiver, _response) =
+        sockeye::tokio::connect_with(&format!("ws://{addr}/"), &config)
+            .await
+            .map_err(fail)?;
+    pipeline.connected();
+    let (never, _) = try_join(write(sender, pipeline), read(receiver, pipeline)).await?;
+    match never {}
+}
+
+async fn write(mut sender: sockeye::Sender<ClientStream>, pipeline: &Pipeline) -> Forever {
+    loop {
+        let mut message = pipeline.next().await;
+        if pipeline.text() {
+            sender
+                .send_text(std::str::from_utf8(&message).map_err(fail)?)
+                .await
+        } else {
+            sender.send_binary_mut(&mut message).await
+        }
+        .map_err(fail)?;
+    }
+}
+
+async fn read(mut receiver: sockeye::Receiver<ClientStream>, pipeline: &Pipeline) -> Forever {
+    let mut message = Vec::new();
+    loop {
+        message.clear();
+        receiver.receive_data(&mut message).await.map_err(fail)?;
+        pipeline.echoed(&message)?;
+    }
+}
