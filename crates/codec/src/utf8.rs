@@ -52,46 +52,63 @@ impl Utf8Validator {
     ///
     /// # Errors
     /// [`Utf8Error`] as soon as the bytes so far cannot be the start of valid UTF-8.
-    pub fn feed(&mut self, mut bytes: &[u8]) -> Result<(), Utf8Error> {
-        if self.partial_len > 0 {
-            // Complete the character left over from the previous piece, one byte at a time,
-            // so an invalid continuation fails at once.
-            let mut len = usize::from(self.partial_len);
-            while len < 4 && !bytes.is_empty() {
-                self.partial[len] = bytes[0];
-                len += 1;
-                bytes = &bytes[1..];
-                match std::str::from_utf8(&self.partial[..len]) {
-                    Ok(_) => {
-                        self.partial_len = 0;
-                        break;
-                    }
-                    Err(e) if e.error_len().is_some() => return Err(Utf8Error),
-                    Err(_) => {}
-                }
+    #[inline]
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), Utf8Error> {
+        // The common case, inlined into the caller: no character left over, and the piece
+        // is valid to its end. One pass of `from_utf8`, nothing else.
+        if self.partial_len == 0 {
+            match std::str::from_utf8(bytes) {
+                Ok(_) => Ok(()),
+                Err(e) => self.keep_tail(bytes, e),
             }
-            if self.partial_len != 0 {
-                if bytes.is_empty() && len < 4 {
-                    self.partial_len = len as u8;
-                    return Ok(());
+        } else {
+            self.feed_after_partial(bytes)
+        }
+    }
+
+    /// `bytes` failed `from_utf8` with `e`: an error, or an unfinished character at the end
+    /// to keep for the next piece.
+    #[inline(never)]
+    fn keep_tail(&mut self, bytes: &[u8], e: std::str::Utf8Error) -> Result<(), Utf8Error> {
+        if e.error_len().is_some() {
+            return Err(Utf8Error);
+        }
+        let tail = &bytes[e.valid_up_to()..];
+        self.partial[..tail.len()].copy_from_slice(tail);
+        self.partial_len = tail.len() as u8;
+        Ok(())
+    }
+
+    /// Completes the character left over from the previous piece, then validates the rest.
+    #[inline(never)]
+    fn feed_after_partial(&mut self, mut bytes: &[u8]) -> Result<(), Utf8Error> {
+        // One byte at a time, so an invalid continuation fails at once.
+        let mut len = usize::from(self.partial_len);
+        while len < 4 && !bytes.is_empty() {
+            self.partial[len] = bytes[0];
+            len += 1;
+            bytes = &bytes[1..];
+            match std::str::from_utf8(&self.partial[..len]) {
+                Ok(_) => {
+                    self.partial_len = 0;
+                    break;
                 }
-                // Four bytes and still incomplete cannot happen: from_utf8 reports an
-                // error_len for any invalid 4-byte prefix. Treat it as invalid regardless.
-                return Err(Utf8Error);
+                Err(e) if e.error_len().is_some() => return Err(Utf8Error),
+                Err(_) => {}
             }
+        }
+        if self.partial_len != 0 {
+            if bytes.is_empty() && len < 4 {
+                self.partial_len = len as u8;
+                return Ok(());
+            }
+            // Four bytes and still incomplete cannot happen: from_utf8 reports an error_len
+            // for any invalid 4-byte prefix. Treat it as invalid regardless.
+            return Err(Utf8Error);
         }
         match std::str::from_utf8(bytes) {
             Ok(_) => Ok(()),
-            Err(e) => match e.error_len() {
-                Some(_) => Err(Utf8Error),
-                None => {
-                    // An unfinished character at the end: keep it for the next piece.
-                    let tail = &bytes[e.valid_up_to()..];
-                    self.partial[..tail.len()].copy_from_slice(tail);
-                    self.partial_len = tail.len() as u8;
-                    Ok(())
-                }
-            },
+            Err(e) => self.keep_tail(bytes, e),
         }
     }
 
@@ -99,6 +116,7 @@ impl Utf8Validator {
     ///
     /// # Errors
     /// [`Utf8Error`] if the text ended in the middle of a character.
+    #[inline]
     pub fn finish(&mut self) -> Result<(), Utf8Error> {
         let complete = self.partial_len == 0;
         *self = Self::new();

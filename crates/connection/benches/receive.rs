@@ -1,0 +1,143 @@
+//! Message receive and send through the sans-I/O core, the code path `Receiver` and `Sender`
+//! run between socket reads and writes, without any I/O.
+//!
+//! `cargo bench -p sockeye-connection --features __fuzzing --bench receive`. The core is
+//! reached through the private `fuzzing` hooks (thin wrappers over `proto::Receiving` and
+//! `proto::Sending`), so the target needs the `__fuzzing` feature.
+//!
+//! - `receive_*`: a buffer of masked client frames, encoded once, decoded by a server:
+//!   header decode, size checks, copy into the message buffer, unmasking and (for text)
+//!   UTF-8 validation, until every message is complete. Many small messages per iteration
+//!   so the figure is per message at steady state. The whole buffer is handed over at once;
+//!   `Receiver` feeds it in read-sized pieces, which adds only calls (each piece is copied,
+//!   unmasked and validated once either way).
+//! - `receive_fragmented`: 1 MiB in 16 fragments of 64 KiB.
+//! - `send_*`: one message encoded into a frame, by a server (unmasked) and a client
+//!   (masked with a fresh key).
+//!
+//! Throughput is message payload bytes.
+
+#![allow(missing_docs)] // criterion_group! generates undocumented items.
+
+use std::hint::black_box;
+
+use bytes::BytesMut;
+use codec::OpCode;
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use sockeye_connection::{
+    fuzzing::{Event, Receiver, Sender},
+    Data, Mode,
+};
+
+/// Message sizes, with how many messages one iteration receives (about 1 MiB or more of
+/// payload for the large ones, enough small ones to amortise the batch setup).
+const CASES: [(usize, usize); 3] = [(16, 1024), (64 * 1024, 16), (1024 * 1024, 1)];
+
+/// Limits as the builder's defaults (64 MiB message and frame).
+const MAX: usize = 64 * 1024 * 1024;
+
+/// `len` bytes of text: mostly ASCII with some 2, 3 and 4-byte characters, so validation
+/// takes both the ASCII fast path and the multi-byte path.
+fn text(len: usize) -> Vec<u8> {
+    let sample = "Hello, WebSocket! κόσμε 中文 🦀 ";
+    let mut out = String::with_capacity(len);
+    for ch in sample.chars().cycle() {
+        if out.len() + ch.len_utf8() > len {
+            break;
+        }
+        out.push(ch);
+    }
+    while out.len() < len {
+        out.push(' ');
+    }
+    out.into_bytes()
+}
+
+/// `count` messages of `payload`, each split into `fragments` frames, as a client sends
+/// them (masked, with keys from a seeded generator).
+fn client_wire(opcode: OpCode, payload: &[u8], count: usize, fragments: usize) -> BytesMut {
+    let frame_size = payload.len().div_ceil(fragments).max(1);
+    let mut client = Sender::new(Mode::Client, frame_size, Vec::new(), 7);
+    let mut wire = BytesMut::new();
+    for _ in 0..count {
+        client
+            .encode_data(opcode, payload, &mut wire)
+            .expect("no extensions");
+    }
+    wire
+}
+
+/// Receives every message in `inp` as a server; returns how many arrived. The message
+/// buffer is cleared after each message and reused, as a caller that handles messages one
+/// by one does.
+fn receive_all(inp: &mut BytesMut, msg: &mut Vec<u8>) -> usize {
+    let mut server = Receiver::new(Mode::Server, MAX, MAX, Vec::new());
+    let mut n = 0;
+    while let Some(event) = server.receive(inp, msg).expect("valid frames") {
+        match event {
+            Event::Data(Data::Binary(len) | Data::Text(len)) => {
+                black_box(&msg[..len]);
+                msg.clear();
+                n += 1;
+            }
+            other => unreachable!("only data frames were sent: {other:?}"),
+        }
+    }
+    n
+}
+
+fn bench_receive(c: &mut Criterion, group_name: &str, cases: &[(usize, usize)], fragments: usize) {
+    let mut group = c.benchmark_group(group_name);
+    for &(size, count) in cases {
+        group.throughput(Throughput::Bytes((size * count) as u64));
+        for (name, opcode, payload) in [
+            ("binary", OpCode::Binary, vec![0xa5; size]),
+            ("text", OpCode::Text, text(size)),
+        ] {
+            let wire = client_wire(opcode, &payload, count, fragments);
+            // Check once that the case does what it says before timing it.
+            let mut check = Vec::new();
+            assert_eq!(receive_all(&mut wire.clone(), &mut check), count);
+            let batch = if wire.len() > 64 * 1024 {
+                BatchSize::LargeInput
+            } else {
+                BatchSize::SmallInput
+            };
+            let mut msg = Vec::with_capacity(size);
+            group.bench_with_input(BenchmarkId::new(name, size), &wire, |b, wire| {
+                b.iter_batched_ref(|| wire.clone(), |inp| receive_all(inp, &mut msg), batch);
+            });
+        }
+    }
+    group.finish();
+}
+
+fn receive(c: &mut Criterion) {
+    bench_receive(c, "receive", &CASES, 1);
+    bench_receive(c, "receive_fragmented_16", &[(1024 * 1024, 1)], 16);
+}
+
+fn send(c: &mut Criterion) {
+    let mut group = c.benchmark_group("send");
+    for size in [16usize, 64 * 1024] {
+        group.throughput(Throughput::Bytes(size as u64));
+        let payload = vec![0x5a; size];
+        for (name, mode) in [("server", Mode::Server), ("client_masked", Mode::Client)] {
+            let mut sender = Sender::new(mode, MAX, Vec::new(), 7);
+            let mut out = BytesMut::with_capacity(size + 14);
+            group.bench_with_input(BenchmarkId::new(name, size), &payload, |b, payload| {
+                b.iter(|| {
+                    out.clear();
+                    sender
+                        .encode_data(OpCode::Binary, black_box(payload), &mut out)
+                        .expect("no extensions");
+                    black_box(&out);
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, receive, send);
+criterion_main!(benches);
