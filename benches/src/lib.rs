@@ -247,9 +247,9 @@ impl Recorder {
     }
 
     fn start(&self) {
+        // Errors are not reset: a connection that failed during the warm-up still counts.
         self.messages.set(0);
         self.bytes.set(0);
-        self.errors.set(0);
         self.latency.borrow_mut().reset();
         self.measuring.set(true);
     }

@@ -442,7 +442,14 @@ impl Bench {
     /// Runs the criterion benches: once each as a test with `--quick`, otherwise measured,
     /// returning their results as Markdown.
     fn micro(&self) -> Result<String, String> {
-        let packages = ["-p", "sockeye-codec", "-p", "sockeye-connection"];
+        let packages = [
+            "-p",
+            "sockeye-codec",
+            "-p",
+            "sockeye-connection",
+            "--features",
+            "sockeye-connection/__fuzzing",
+        ];
         if self.settings.quick {
             let mut args = vec!["bench"];
             args.extend(packages);
@@ -556,8 +563,8 @@ impl Bench {
             let _ = writeln!(md, "## Micro-benchmarks (criterion)\n");
             let _ = writeln!(
                 md,
-                "`cargo bench -p sockeye-codec -p sockeye-connection -- --warm-up-time 1 \
-                 --measurement-time 3`; throughput from criterion's median estimate.\n"
+                "`cargo bench -p sockeye-codec -p sockeye-connection --features \
+                 sockeye-connection/__fuzzing -- --warm-up-time 1 --measurement-time 3`; throughput from criterion's median estimate.\n"
             );
             md.push_str(micro);
             md.push('\n');

@@ -3,7 +3,7 @@
 use std::fs;
 
 use crate::{
-    attack, autobahn, interop, smoke,
+    attack, autobahn, bench, interop, smoke,
     util::{cargo, cargo_env, root},
 };
 
@@ -48,6 +48,8 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     attack::run(&[])?;
     // Strict: UNIMPLEMENTED fails everywhere now that permessage-deflate exists.
     autobahn::run(&[])?;
+    // Proves the side-by-side benchmarks run; asserts no speed.
+    bench::run(&["--quick".to_owned()])?;
     eprintln!("xtask ci: all steps passed");
     Ok(())
 }
