@@ -75,16 +75,20 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
     }
 
     /// Sends a binary message, letting the sender mask it in place (a client then copies
-    /// nothing). The buffer's contents are unspecified afterwards.
+    /// nothing of a payload of 16 KiB or more). The buffer's contents are unspecified
+    /// afterwards.
     pub async fn send_binary_mut(&mut self, mut data: impl AsMut<[u8]>) -> Result<(), Error> {
         let data = data.as_mut();
         let mut w = self.lock_for_send().await?;
-        if let Some(header) = w.proto.masked_in_place_header(OpCode::Binary, data) {
-            return self.write_direct(w, &header, data).await;
+        if data.len() >= DIRECT_WRITE_MIN_BYTES {
+            if let Some(header) = w.proto.masked_in_place_header(OpCode::Binary, data) {
+                return self.write_direct(w, &header, data).await;
+            }
         }
+        // Small payloads: one copy behind the header is cheaper than a vectored write.
         let Writer { buf, proto, .. } = &mut *w;
         proto.encode_data(OpCode::Binary, data, buf)?;
-        self.drain(w).await
+        self.drain_or_cork(w).await
     }
 
     /// Sends a ping with a payload of at most 125 bytes.
@@ -138,6 +142,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
         }
         let Writer { buf, proto, .. } = &mut *w;
         proto.encode_data(opcode, data, buf)?;
+        self.drain_or_cork(w).await
+    }
+
+    /// Writes what is queued, unless the bytes may wait for a larger write: see the type's
+    /// docs and the module docs of `shared`.
+    async fn drain_or_cork(&self, w: MutexGuard<'_, Writer<T>>) -> Result<(), Error> {
         if w.buf.len() <= MAX_CORKED_BYTES && !self.shared.control_pending() {
             let shared = &*self.shared;
             if poll_fn(|cx| Poll::Ready(shared.more_input_in_task(cx.waker()))).await {
@@ -154,6 +164,35 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
             }
         }
         self.drain(w).await
+    }
+
+    /// Queues a binary message without writing it, to batch several messages into one
+    /// write: queued messages are written by [`Sender::flush`], by any `send_*` or `close`,
+    /// or by the [`crate::Receiver`] before it next reads the socket. Once more than 64 KiB
+    /// are queued, `feed` writes them all (so large messages are written at once).
+    pub async fn feed_binary(&mut self, data: impl AsRef<[u8]>) -> Result<(), Error> {
+        self.feed_data(OpCode::Binary, data.as_ref()).await
+    }
+
+    /// Queues a text message without writing it; see [`Sender::feed_binary`].
+    pub async fn feed_text(&mut self, text: impl AsRef<str>) -> Result<(), Error> {
+        self.feed_data(OpCode::Text, text.as_ref().as_bytes()).await
+    }
+
+    async fn feed_data(&mut self, opcode: OpCode, data: &[u8]) -> Result<(), Error> {
+        let mut w = self.lock_for_send().await?;
+        if data.len() >= DIRECT_WRITE_MIN_BYTES {
+            if let Some(header) = w.proto.direct_header(opcode, data.len()) {
+                return self.write_direct(w, &header, data).await;
+            }
+        }
+        let Writer { buf, proto, .. } = &mut *w;
+        proto.encode_data(opcode, data, buf)?;
+        if w.buf.len() > MAX_CORKED_BYTES || self.shared.control_pending() {
+            return self.drain(w).await;
+        }
+        self.shared.cork();
+        Ok(())
     }
 
     async fn send_control(&mut self, opcode: OpCode, data: &[u8]) -> Result<(), Error> {

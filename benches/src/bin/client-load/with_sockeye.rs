@@ -1,8 +1,9 @@
 //! sockeye: the public facade as its README shows: `sockeye::tokio::connect_with` (which sets
 //! `TCP_NODELAY`), then a sending loop and a receiving loop over the `Sender`/`Receiver`
-//! halves. Each send writes and flushes its message; binary messages go through
-//! `send_binary_mut`, the documented way for a client to send an owned buffer without a
-//! copy (it masks in place).
+//! halves. Like the other clients' batching paths (`feed` + `flush`), the writer queues
+//! what the pipeline has room for with `feed_binary`/`feed_text` and flushes once; payloads
+//! of 16 KiB or more go through `send_binary_mut`, the documented way for a client to send
+//! an owned buffer without a copy (it masks in place and writes at once).
 
 use std::net::SocketAddr;
 
@@ -28,15 +29,20 @@ pub(crate) async fn run(addr: SocketAddr, pipeline: &Pipeline) -> Forever {
 
 async fn write(mut sender: sockeye::Sender<ClientStream>, pipeline: &Pipeline) -> Forever {
     loop {
-        let mut message = pipeline.next().await;
-        if pipeline.text() {
-            sender
-                .send_text(std::str::from_utf8(&message).map_err(fail)?)
-                .await
-        } else {
-            sender.send_binary_mut(&mut message).await
+        pipeline.room().await;
+        while let Some(mut message) = pipeline.try_next() {
+            if pipeline.text() {
+                sender
+                    .feed_text(std::str::from_utf8(&message).map_err(fail)?)
+                    .await
+            } else if message.len() >= 16 * 1024 {
+                sender.send_binary_mut(&mut message).await
+            } else {
+                sender.feed_binary(&message).await
+            }
+            .map_err(fail)?;
         }
-        .map_err(fail)?;
+        sender.flush().await.map_err(fail)?;
     }
 }
 

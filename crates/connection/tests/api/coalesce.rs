@@ -1,5 +1,6 @@
 //! Replies to pipelined messages are coalesced into one write; a lone reply, and a reply
-//! sent from another task than the receiver's, are written at once.
+//! sent from another task than the receiver's, are written at once. `feed_*` batches on
+//! request.
 
 use std::{
     pin::Pin,
@@ -169,4 +170,50 @@ async fn flush_writes_replies_held_back_when_the_application_stops_receiving() {
     soon(tx.send_binary(&buf)).await.unwrap();
     soon(tx.flush()).await.unwrap();
     assert_eq!(soon(read_n(&mut peer, 12)).await, echoes(1));
+}
+
+#[tokio::test]
+async fn fed_messages_wait_for_flush_and_go_out_in_one_write() {
+    let (mut tx, _rx, mut peer, writes) = server();
+    for i in 0..5u8 {
+        soon(tx.feed_binary([i; 10])).await.unwrap();
+    }
+    assert_eq!(writes.load(Ordering::SeqCst), 0, "feed does not write");
+    soon(tx.flush()).await.unwrap();
+    assert_eq!(soon(read_n(&mut peer, 5 * 12)).await, echoes(5));
+    assert_eq!(writes.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn feeding_more_than_64_kib_writes_everything_queued() {
+    let (mut tx, rx, mut peer, writes) = server();
+    // 7 messages of 10,000 bytes: the seventh takes the queue past 64 KiB. The transport
+    // holds 64 KiB, so the peer reads while the feeding task writes.
+    let feeding = tokio::spawn(async move {
+        for i in 0..7u8 {
+            tx.feed_binary(vec![i; 10_000]).await.unwrap();
+        }
+        (tx, rx)
+    });
+    let got = soon(read_n(&mut peer, 7 * 10_004)).await;
+    soon(feeding).await.unwrap();
+    assert!(writes.load(Ordering::SeqCst) >= 1);
+    for (i, frame) in got.chunks(10_004).enumerate() {
+        assert_eq!(frame[..4], [0x82, 126, 0x27, 0x10]);
+        assert!(frame[4..].iter().all(|&b| b == i as u8));
+    }
+}
+
+#[tokio::test]
+async fn fed_messages_are_written_when_the_receiver_reads_the_socket() {
+    let (mut tx, mut rx, mut peer, _) = server();
+    soon(tx.feed_binary([0u8; 10])).await.unwrap();
+    let receiving = tokio::spawn(async move {
+        let mut buf = Vec::new();
+        rx.receive_data(&mut buf).await.unwrap();
+        buf
+    });
+    assert_eq!(soon(read_n(&mut peer, 12)).await, echoes(1));
+    write(&mut peer, &masked(0x82, &[3; 10])).await;
+    assert_eq!(soon(receiving).await.unwrap(), [3; 10]);
 }
