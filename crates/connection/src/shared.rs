@@ -27,7 +27,8 @@
 //! update: `more_input` (set by the receiver when it returns an event with bytes left over,
 //! cleared before it reads the socket) and `corked` (set by a sender that left bytes
 //! unwritten, cleared once the buffer is written out). A sender corks only if the receiver
-//! last returned in the *same task* (compared with [`std::task::Waker::will_wake`]): a
+//! last returned in the *same task* (its waker has the same data and vtable, the
+//! comparison [`std::task::Waker::will_wake`] makes): a
 //! receiver in another task may be busy elsewhere for a long time, and must not hold back
 //! this task's messages. After corking, the sender re-checks `more_input` once it released
 //! the lock; if the receiver drained its input in the meantime, the sender writes the bytes
@@ -42,7 +43,7 @@ use std::{
     io,
     pin::Pin,
     sync::{
-        atomic::{AtomicBool, AtomicU8, Ordering},
+        atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
         Mutex,
     },
     task::{Context, Poll, Waker},
@@ -80,6 +81,16 @@ struct Control {
     close: Option<Vec<u8>>,
 }
 
+/// What identifies the task a waker wakes: the same comparison as [`Waker::will_wake`],
+/// kept as plain numbers so that checking it needs no lock and no clone. A stale value
+/// (a task that ended) only makes a send write at once instead of corking.
+fn task_id(waker: &Waker) -> [usize; 2] {
+    [
+        waker.data() as usize,
+        std::ptr::from_ref(waker.vtable()) as usize,
+    ]
+}
+
 /// See the module docs.
 #[derive(Debug)]
 pub(crate) struct Shared<T> {
@@ -90,8 +101,9 @@ pub(crate) struct Shared<T> {
     mode: Mode,
     /// The receiver returned an event and still holds unprocessed input.
     more_input: AtomicBool,
-    /// The task the receiver last returned such an event in.
-    receiver_task: Mutex<Option<Waker>>,
+    /// The task the receiver last returned such an event in, as its waker's data and
+    /// vtable addresses (what [`Waker::will_wake`] compares). Only compared, never used.
+    receiver_task: [AtomicUsize; 2],
     /// A sender left bytes in the write buffer for a later, larger write.
     corked: AtomicBool,
 }
@@ -118,7 +130,7 @@ impl<T> Shared<T> {
             state: AtomicU8::new(0),
             mode,
             more_input: AtomicBool::new(false),
-            receiver_task: Mutex::new(None),
+            receiver_task: [AtomicUsize::new(0), AtomicUsize::new(0)],
             corked: AtomicBool::new(false),
         }
     }
@@ -126,16 +138,9 @@ impl<T> Shared<T> {
     /// The receiver is returning an event while more input is buffered, in the task `waker`
     /// belongs to.
     pub(crate) fn note_more_input(&self, waker: &Waker) {
-        {
-            let mut task = self
-                .receiver_task
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            match &mut *task {
-                Some(known) if known.will_wake(waker) => {}
-                other => *other = Some(waker.clone()),
-            }
-        }
+        let [data, vtable] = task_id(waker);
+        self.receiver_task[0].store(data, Ordering::Relaxed);
+        self.receiver_task[1].store(vtable, Ordering::Relaxed);
         self.more_input.store(true, Ordering::SeqCst);
     }
 
@@ -146,13 +151,13 @@ impl<T> Shared<T> {
 
     /// Whether the receiver still holds input, having last returned in `waker`'s task.
     pub(crate) fn more_input_in_task(&self, waker: &Waker) -> bool {
+        // The SeqCst load orders the two relaxed loads after the receiver's stores.
         self.more_input.load(Ordering::SeqCst)
-            && self
-                .receiver_task
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .as_ref()
-                .is_some_and(|task| task.will_wake(waker))
+            && task_id(waker)
+                == [
+                    self.receiver_task[0].load(Ordering::Relaxed),
+                    self.receiver_task[1].load(Ordering::Relaxed),
+                ]
     }
 
     /// Whether the receiver still holds input (in any task).
