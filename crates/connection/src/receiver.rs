@@ -20,6 +20,14 @@ use crate::{
 /// The most read from the socket at once while a large payload is arriving.
 const MAX_READ_BYTES: usize = 256 * 1024;
 
+/// Reads up to this size go through the thread's scratch buffer (see `poll_fill`).
+const MAX_SCRATCH_BYTES: usize = 64 * 1024;
+
+std::thread_local! {
+    /// Zeroed memory that socket reads land in before being copied to a receiver's buffer.
+    static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Receives messages, and answers pings and close frames on its own.
 ///
 /// Created with its [`crate::Sender`] by [`crate::Builder::finish`]. Keep calling
@@ -219,12 +227,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     .min(MAX_READ_BYTES),
                 _ => self.read_buffer_size,
             };
-            let len = self.read_buf.len();
-            self.read_buf.resize(len + want, 0);
-            let result = Pin::new(&mut self.io).poll_read(cx, &mut self.read_buf[len..]);
-            match result {
+            match self.poll_fill(cx, want) {
                 Poll::Pending => {
-                    self.read_buf.truncate(len);
                     if self.read_buf.is_empty() {
                         // Nothing buffered and nothing arriving: give the read buffer back
                         // so an idle connection holds no read memory at all.
@@ -237,23 +241,58 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     }
                 }
                 Poll::Ready(Ok(0)) => {
-                    self.read_buf.truncate(len);
                     self.shared.mark_failed();
                     return Poll::Ready(Err(Error::ConnectionReset));
                 }
-                Poll::Ready(Ok(n)) => {
-                    self.read_buf.truncate(len + n);
+                Poll::Ready(Ok(_)) => {
                     if let Some(d) = &mut self.deadlines {
                         d.on_read();
                     }
                 }
                 Poll::Ready(Err(e)) => {
-                    self.read_buf.truncate(len);
                     self.shared.mark_failed();
                     return Poll::Ready(Err(Error::Io(e)));
                 }
             }
         }
+    }
+
+    /// Reads at most `want` bytes from the socket, appending them to `read_buf`.
+    ///
+    /// `futures::AsyncRead` needs initialised memory to read into. Zeroing the read buffer's
+    /// spare room before every read (8 KiB by default) cost more than everything else about
+    /// a small message, and keeping a zeroed buffer per connection would cost its memory on
+    /// every idle connection. So reads of up to [`MAX_SCRATCH_BYTES`] go into one zeroed
+    /// scratch buffer per thread, and only the bytes that arrived are copied.
+    fn poll_fill(&mut self, cx: &mut Context<'_>, want: usize) -> Poll<std::io::Result<usize>> {
+        if want <= MAX_SCRATCH_BYTES {
+            let (io, read_buf) = (&mut self.io, &mut self.read_buf);
+            let via_scratch = SCRATCH.with(|scratch| {
+                // Only a stream that reads from another receiver inside its own `poll_read`
+                // could find the scratch taken; it then takes the path below.
+                let mut scratch = scratch.try_borrow_mut().ok()?;
+                if scratch.len() < want {
+                    scratch.resize(want, 0);
+                }
+                let result = Pin::new(io).poll_read(cx, &mut scratch[..want]);
+                if let Poll::Ready(Ok(n)) = result {
+                    read_buf.extend_from_slice(&scratch[..n]);
+                }
+                Some(result)
+            });
+            if let Some(result) = via_scratch {
+                return result;
+            }
+        }
+        let len = self.read_buf.len();
+        self.read_buf.resize(len + want, 0);
+        let result = Pin::new(&mut self.io).poll_read(cx, &mut self.read_buf[len..]);
+        let n = match result {
+            Poll::Ready(Ok(n)) => n,
+            _ => 0,
+        };
+        self.read_buf.truncate(len + n);
+        result
     }
 
     /// Checks the timeouts while the socket has nothing to read. `Ready(Ok)` means a

@@ -104,6 +104,20 @@ fn idle_connection_after_traffic_holds_under_2_kib() {
     input.extend(masked(0x82, &vec![9; 1 << 20]));
     input.extend(masked(0x89, b"ping"));
     let script = Script { input, pos: 0 };
+    // Receivers read through one scratch buffer per thread (allocated once, never per
+    // connection): let a first connection on this thread allocate it before counting.
+    {
+        let warm_up = Script {
+            input: masked(0x82, b"warm up"),
+            pos: 0,
+        };
+        let (_tx, mut rx): (Sender<Script>, Receiver<Script>) =
+            Builder::new(warm_up, Mode::Server).finish();
+        assert!(matches!(
+            poll_once(rx.receive_data(&mut Vec::new())),
+            Poll::Ready(Ok(_))
+        ));
+    }
 
     let before = LIVE.load(Ordering::Relaxed);
     let (mut tx, mut rx): (Sender<Script>, Receiver<Script>) =
