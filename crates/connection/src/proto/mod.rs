@@ -447,7 +447,10 @@ impl Sending {
         header
             .set_payload_len(payload.len() as u64)
             .set_mask(self.next_mask());
-        header.encode(out);
+        // Through an array: one copy instead of a capacity check per header byte.
+        let mut bytes = [0; codec::MAX_HEADER_BYTES];
+        let n = header.encode_to_array(&mut bytes);
+        out.extend_from_slice(&bytes[..n]);
         let from = out.len();
         out.extend_from_slice(payload);
         if let Some(key) = header.mask() {
