@@ -445,7 +445,9 @@ pub struct Response {
 /// See [`Error`]: a bad URL, a failed TCP or TLS connection, a refused or invalid handshake,
 /// or the handshake timeout.
 pub async fn connect(url: &str) -> Result<(Sender<ClientStream>, Receiver<ClientStream>), Error> {
-    let (sender, receiver, _) = connect_with(url, &Config::default()).await?;
+    // The default config lives in the boxed handshake too, not in the caller's future.
+    let (sender, receiver, _) =
+        Box::pin(async move { connect_inner(url, &Config::default()).await }).await?;
     Ok((sender, receiver))
 }
 
@@ -519,7 +521,9 @@ pub async fn accept<S>(stream: S) -> Result<(Sender<Compat<S>>, Receiver<Compat<
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let (sender, receiver, _) = accept_with(stream, &Config::default()).await?;
+    // The default config lives in the boxed handshake too, not in the caller's future.
+    let (sender, receiver, _) =
+        Box::pin(async move { accept_inner(stream, &Config::default()).await }).await?;
     Ok((sender, receiver))
 }
 
