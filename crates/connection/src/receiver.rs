@@ -47,8 +47,10 @@ pub struct Receiver<T> {
     /// The message being assembled; handed to the caller when complete.
     message: Vec<u8>,
     read_buffer_size: usize,
-    /// An outcome whose close frame is still being written (kept for cancel safety).
-    pending: Option<Outcome>,
+    /// An outcome whose close frame is still being written (kept for cancel safety). Boxed:
+    /// it exists only at the connection's end, and would otherwise add its size to every
+    /// receiver for the connection's whole life.
+    pending: Option<Box<Outcome>>,
     done: bool,
     deadlines: Option<Deadlines>,
     /// Counts keepalive pings, for their payloads.
@@ -109,7 +111,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                 Ok(Event::Close(reason)) => {
                     trace!(code = reason.code.0, "close frame received");
                     self.shared.on_close_received(reason.code);
-                    self.pending = Some(Outcome::Closed(reason));
+                    self.pending = Some(Box::new(Outcome::Closed(reason)));
                 }
                 Ok(Event::Ping) => unreachable!("poll_event answers pings itself"),
                 Err(e) => {
@@ -118,7 +120,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                         None => debug!(%e, "connection error"),
                     }
                     self.shared.fail(e.close_code());
-                    self.pending = Some(Outcome::Failed(e));
+                    self.pending = Some(Box::new(Outcome::Failed(e)));
                 }
             }
         }
@@ -150,7 +152,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             .pending
             .take()
             .expect("set above or by an earlier call");
-        match (outcome, flushed) {
+        match (*outcome, flushed) {
             (Outcome::Closed(reason), Ok(())) => Ok(Incoming::Closed(reason)),
             (Outcome::Closed(_), Err(e)) => {
                 self.shared.mark_failed();

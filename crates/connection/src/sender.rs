@@ -137,7 +137,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
         let mut w = self.lock_for_send().await?;
         if data.len() >= DIRECT_WRITE_MIN_BYTES {
             if let Some(header) = w.proto.direct_header(opcode, data.len()) {
-                return self.write_direct(w, &header, data).await;
+                // Boxed: its state would otherwise enlarge the future of every send (which
+                // is part of the caller's future), while it runs only for large payloads:
+                // one small allocation per message of at least 16 KiB.
+                return Box::pin(self.write_direct(w, &header, data)).await;
             }
         }
         let Writer { buf, proto, .. } = &mut *w;
@@ -223,11 +226,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
     ) -> Result<(), Error> {
         // First write out what is queued (and any control frames), so the header follows
         // whole frames.
+        // (Each step is scoped so that its state is gone before the next one: this future
+        // is part of every caller's future that sends.)
         let shared = &*self.shared;
-        let mut sleep = self.sleep();
-        poll_fn(|cx| timed(cx, &mut sleep, |cx| w.poll_drain(cx, shared)))
-            .await
-            .map_err(|e| self.io_failed(e))?;
+        {
+            let mut sleep = self.sleep();
+            poll_fn(|cx| timed(cx, &mut sleep, |cx| w.poll_drain(cx, shared)))
+                .await
+                .map_err(|e| self.io_failed(e))?;
+        }
         {
             let mut frame = PayloadWrite::new(&mut w, header, payload);
             let mut sleep = self.sleep();

@@ -72,7 +72,10 @@ pub(crate) enum Due {
 #[derive(Debug)]
 pub(crate) struct Deadlines {
     timer: Arc<dyn Timer>,
-    settings: Timeouts,
+    /// The receiver's timeouts (the send timeout is the sender's).
+    close: Duration,
+    keepalive: Option<(Duration, Duration)>,
+    idle: Option<Duration>,
     last_read: Instant,
     ping_sent: Option<Instant>,
     close_sent: Option<Instant>,
@@ -91,11 +94,13 @@ impl fmt::Debug for SleepBox {
 impl Deadlines {
     /// Deadlines for `settings`, or `None` when no timer was given.
     pub(crate) fn new(settings: Timeouts) -> Option<Self> {
-        let timer = settings.timer.clone()?;
+        let timer = settings.timer?;
         let now = timer.now();
         Some(Self {
             timer,
-            settings,
+            close: settings.close,
+            keepalive: settings.keepalive,
+            idle: settings.idle,
             last_read: now,
             ping_sent: None,
             close_sent: None,
@@ -105,7 +110,7 @@ impl Deadlines {
 
     /// Records that bytes arrived: the peer is alive.
     pub(crate) fn on_read(&mut self) {
-        if self.settings.keepalive.is_some() || self.settings.idle.is_some() {
+        if self.keepalive.is_some() || self.idle.is_some() {
             self.last_read = self.timer.now();
             self.ping_sent = None;
         }
@@ -121,8 +126,8 @@ impl Deadlines {
     /// The connection is ending: only the close timeout applies from now on.
     pub(crate) fn closing(&mut self) {
         self.on_close_sent();
-        self.settings.keepalive = None;
-        self.settings.idle = None;
+        self.keepalive = None;
+        self.idle = None;
     }
 
     /// The earliest instant something is due.
@@ -130,15 +135,15 @@ impl Deadlines {
         let mut next: Option<Instant> = None;
         let mut consider = |t: Instant| next = Some(next.map_or(t, |n| n.min(t)));
         if let Some(sent) = self.close_sent {
-            consider(sent + self.settings.close);
+            consider(sent + self.close);
         }
-        if let Some((interval, timeout)) = self.settings.keepalive {
+        if let Some((interval, timeout)) = self.keepalive {
             match self.ping_sent {
                 Some(sent) => consider(sent + timeout),
                 None => consider(self.last_read + interval),
             }
         }
-        if let Some(idle) = self.settings.idle {
+        if let Some(idle) = self.idle {
             consider(self.last_read + idle);
         }
         next
@@ -175,13 +180,10 @@ impl Deadlines {
     }
 
     fn what_is_due(&mut self, now: Instant) -> Due {
-        if self
-            .close_sent
-            .is_some_and(|s| now >= s + self.settings.close)
-        {
+        if self.close_sent.is_some_and(|s| now >= s + self.close) {
             return Due::Close;
         }
-        if let Some((interval, timeout)) = self.settings.keepalive {
+        if let Some((interval, timeout)) = self.keepalive {
             match self.ping_sent {
                 Some(sent) if now >= sent + timeout => return Due::Keepalive,
                 None if now >= self.last_read + interval => {

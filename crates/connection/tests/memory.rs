@@ -95,8 +95,13 @@ fn poll_once<F: Future>(f: F) -> Poll<F::Output> {
     f.as_mut().poll(&mut Context::from_waker(noop_waker_ref()))
 }
 
+/// A server connection over a stream that allocates nothing. Measured: 344 heap bytes when
+/// built, 387 idle after traffic (the shared state, the split halves and a small write
+/// buffer; the read buffer and large message buffers are given back), plus 416 bytes of
+/// `Sender` + `Receiver`: about 800 bytes in all (it was about 1.5 KiB before a server's
+/// connection stopped carrying a masking RNG).
 #[test]
-fn idle_connection_after_traffic_holds_under_2_kib() {
+fn idle_connection_after_traffic_holds_under_1_kib() {
     let mut input = Vec::new();
     for _ in 0..10 {
         input.extend(masked(0x82, &[7; 1024]));
@@ -144,7 +149,7 @@ fn idle_connection_after_traffic_holds_under_2_kib() {
     let structs = std::mem::size_of::<Sender<Script>>() + std::mem::size_of::<Receiver<Script>>();
     println!("connection: {built} heap bytes when built, {idle} heap bytes idle after traffic, plus {structs} bytes of Sender + Receiver");
     assert!(
-        idle as usize + structs < 2048,
+        idle as usize + structs < 1024,
         "idle connection holds {idle} + {structs} bytes"
     );
     drop((tx, rx));

@@ -69,6 +69,14 @@ impl Timer for TokioTimer {
     }
 }
 
+/// The one [`TokioTimer`] all connections share (it holds nothing), so that a connection
+/// does not allocate its own.
+fn tokio_timer() -> Arc<dyn Timer> {
+    static TIMER: std::sync::LazyLock<Arc<dyn Timer>> =
+        std::sync::LazyLock::new(|| Arc::new(TokioTimer));
+    TIMER.clone()
+}
+
 /// Makes a fresh extension for each connection (extensions hold per-connection state).
 pub type ExtensionFactory = Arc<dyn Fn(Mode) -> Box<dyn Extension + Send> + Send + Sync>;
 
@@ -239,7 +247,7 @@ impl Config {
         builder
             .set_max_message_size(self.max_message)
             .set_max_frame_size(self.max_frame)
-            .set_timer(Arc::new(TokioTimer))
+            .set_timer(tokio_timer())
             .set_close_timeout(self.close_timeout);
         if let Some((interval, timeout)) = self.keepalive {
             builder.set_keepalive(interval, timeout);
@@ -437,7 +445,9 @@ pub struct Response {
 /// See [`Error`]: a bad URL, a failed TCP or TLS connection, a refused or invalid handshake,
 /// or the handshake timeout.
 pub async fn connect(url: &str) -> Result<(Sender<ClientStream>, Receiver<ClientStream>), Error> {
-    let (sender, receiver, _) = connect_with(url, &Config::default()).await?;
+    // The default config lives in the boxed handshake too, not in the caller's future.
+    let (sender, receiver, _) =
+        Box::pin(async move { connect_inner(url, &Config::default()).await }).await?;
     Ok((sender, receiver))
 }
 
@@ -446,6 +456,15 @@ pub async fn connect(url: &str) -> Result<(Sender<ClientStream>, Receiver<Client
 /// # Errors
 /// As [`connect`].
 pub async fn connect_with(
+    url: &str,
+    config: &Config,
+) -> Result<(Sender<ClientStream>, Receiver<ClientStream>, Response), Error> {
+    // The handshake's state lives on the heap only while it runs: a future awaiting this one
+    // (a connection's whole task) then stays small for as long as the connection lives.
+    Box::pin(connect_inner(url, config)).await
+}
+
+async fn connect_inner(
     url: &str,
     config: &Config,
 ) -> Result<(Sender<ClientStream>, Receiver<ClientStream>, Response), Error> {
@@ -502,7 +521,9 @@ pub async fn accept<S>(stream: S) -> Result<(Sender<Compat<S>>, Receiver<Compat<
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let (sender, receiver, _) = accept_with(stream, &Config::default()).await?;
+    // The default config lives in the boxed handshake too, not in the caller's future.
+    let (sender, receiver, _) =
+        Box::pin(async move { accept_inner(stream, &Config::default()).await }).await?;
     Ok((sender, receiver))
 }
 
@@ -512,6 +533,17 @@ where
 /// # Errors
 /// As [`accept`].
 pub async fn accept_with<S>(
+    stream: S,
+    config: &Config,
+) -> Result<(Sender<Compat<S>>, Receiver<Compat<S>>, ClientRequest), Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    // As in `connect_with`: keep the handshake's state out of the caller's future.
+    Box::pin(accept_inner(stream, config)).await
+}
+
+async fn accept_inner<S>(
     stream: S,
     config: &Config,
 ) -> Result<(Sender<Compat<S>>, Receiver<Compat<S>>, ClientRequest), Error>

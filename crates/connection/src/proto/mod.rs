@@ -344,7 +344,9 @@ impl Receiving {
 #[derive(Debug)]
 pub(crate) struct Sending {
     mode: Mode,
-    rng: StdRng,
+    /// The source of masking keys: a client's only (a server never masks). Boxed, as it is
+    /// a few hundred bytes that a server's connections should not carry.
+    rng: Option<Box<StdRng>>,
     /// The largest payload per outgoing data frame; larger messages are fragmented.
     frame_size: usize,
     extensions: Option<Extensions>,
@@ -359,16 +361,18 @@ impl Sending {
         extensions: Option<Extensions>,
         seed: Option<u64>,
     ) -> Self {
-        let rng = match seed {
-            Some(s) => StdRng::seed_from_u64(s),
-            None => {
-                // RFC 6455 §5.3: "The masking key MUST be derived from a strong source of
-                // entropy". ChaCha seeded from the operating system is.
-                let mut seed = <StdRng as SeedableRng>::Seed::default();
-                rand::rng().fill_bytes(&mut seed);
-                StdRng::from_seed(seed)
-            }
-        };
+        let rng = mode.is_client().then(|| {
+            Box::new(match seed {
+                Some(s) => StdRng::seed_from_u64(s),
+                None => {
+                    // RFC 6455 §5.3: "The masking key MUST be derived from a strong source of
+                    // entropy". ChaCha seeded from the operating system is.
+                    let mut seed = <StdRng as SeedableRng>::Seed::default();
+                    rand::rng().fill_bytes(&mut seed);
+                    StdRng::from_seed(seed)
+                }
+            })
+        });
         Self {
             mode,
             rng,
@@ -380,9 +384,7 @@ impl Sending {
 
     /// A fresh masking key if we are the client.
     fn next_mask(&mut self) -> Option<[u8; 4]> {
-        self.mode
-            .is_client()
-            .then(|| self.rng.next_u32().to_ne_bytes())
+        self.rng.as_mut().map(|rng| rng.next_u32().to_ne_bytes())
     }
 
     /// Appends a data message as one or more frames to `out`.
