@@ -20,6 +20,10 @@ use crate::{
 /// The most read from the socket at once while a large payload is arriving.
 const MAX_READ_BYTES: usize = 256 * 1024;
 
+/// The most message capacity reserved ahead of the bytes that arrived, for a frame whose
+/// header announced more (within the configured limits).
+const MAX_RESERVE_AHEAD_BYTES: usize = 1024 * 1024;
+
 /// Receives messages, and answers pings and close frames on its own.
 ///
 /// Created with its [`crate::Sender`] by [`crate::Builder::finish`]. Keep calling
@@ -203,28 +207,24 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     self.shared.queue_pong(self.proto.control_payload());
                     continue;
                 }
-                Some(event) => {
-                    if self.read_buf.is_empty() {
-                        self.shared.input_drained();
-                    } else {
-                        self.shared.note_more_input(cx.waker());
-                    }
-                    return Poll::Ready(Ok(event));
-                }
+                Some(event) => return Poll::Ready(Ok(self.returning(event, cx))),
                 None => self.shared.poll_uncork(cx)?,
             }
-            let want = match self.proto.data_payload_remaining() {
-                Some(rest) if rest > self.read_buffer_size as u64 => usize::try_from(rest)
-                    .unwrap_or(usize::MAX)
-                    .min(MAX_READ_BYTES),
-                _ => self.read_buffer_size,
+            // Inside a large data payload with nothing buffered: read straight into the
+            // message (one copy fewer), at most the rest of the frame.
+            let direct = match self.proto.data_payload_remaining() {
+                Some(rest) if rest > self.read_buffer_size as u64 => {
+                    Some(usize::try_from(rest).unwrap_or(usize::MAX))
+                }
+                _ => None,
+            }
+            .filter(|_| self.read_buf.is_empty());
+            let result = match direct {
+                Some(rest) => self.poll_read_direct(cx, rest),
+                None => self.poll_read_buffered(cx),
             };
-            let len = self.read_buf.len();
-            self.read_buf.resize(len + want, 0);
-            let result = Pin::new(&mut self.io).poll_read(cx, &mut self.read_buf[len..]);
             match result {
                 Poll::Pending => {
-                    self.read_buf.truncate(len);
                     if self.read_buf.is_empty() {
                         // Nothing buffered and nothing arriving: give the read buffer back
                         // so an idle connection holds no read memory at all.
@@ -237,23 +237,81 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     }
                 }
                 Poll::Ready(Ok(0)) => {
-                    self.read_buf.truncate(len);
                     self.shared.mark_failed();
                     return Poll::Ready(Err(Error::ConnectionReset));
                 }
                 Poll::Ready(Ok(n)) => {
-                    self.read_buf.truncate(len + n);
                     if let Some(d) = &mut self.deadlines {
                         d.on_read();
                     }
+                    if direct.is_some() {
+                        if let Some(event) = self.proto.payload_appended(&mut self.message, n)? {
+                            return Poll::Ready(Ok(self.returning(event, cx)));
+                        }
+                    }
                 }
                 Poll::Ready(Err(e)) => {
-                    self.read_buf.truncate(len);
                     self.shared.mark_failed();
                     return Poll::Ready(Err(Error::Io(e)));
                 }
             }
         }
+    }
+
+    /// Tells the sender whether input is left over as `event` is returned (see `shared`).
+    fn returning(&self, event: Event, cx: &Context<'_>) -> Event {
+        if self.read_buf.is_empty() {
+            self.shared.input_drained();
+        } else {
+            self.shared.note_more_input(cx.waker());
+        }
+        event
+    }
+
+    /// Reads into the input buffer: `read_buffer_size` bytes, or up to the rest of a large
+    /// payload (at most [`MAX_READ_BYTES`]) while one is arriving.
+    fn poll_read_buffered(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
+        let want = match self.proto.data_payload_remaining() {
+            Some(rest) if rest > self.read_buffer_size as u64 => usize::try_from(rest)
+                .unwrap_or(usize::MAX)
+                .min(MAX_READ_BYTES),
+            _ => self.read_buffer_size,
+        };
+        let len = self.read_buf.len();
+        self.read_buf.resize(len + want, 0);
+        let result = Pin::new(&mut self.io).poll_read(cx, &mut self.read_buf[len..]);
+        let n = match &result {
+            Poll::Ready(Ok(n)) => *n,
+            _ => 0,
+        };
+        self.read_buf.truncate(len + n);
+        result
+    }
+
+    /// Reads up to `rest` payload bytes (at most [`MAX_READ_BYTES`]) onto the end of the
+    /// message, still masked; the caller reports them with `payload_appended`.
+    ///
+    /// Reserves what the frame still announces, up to [`MAX_RESERVE_AHEAD_BYTES`]: the header
+    /// was already checked against the frame and message limits, and a large message then
+    /// gets one allocation of the right size instead of a series of growing copies.
+    fn poll_read_direct(
+        &mut self,
+        cx: &mut Context<'_>,
+        rest: usize,
+    ) -> Poll<std::io::Result<usize>> {
+        let want = rest.min(MAX_READ_BYTES);
+        let len = self.message.len();
+        self.message.reserve(rest.min(MAX_RESERVE_AHEAD_BYTES));
+        // The stream takes an initialised slice: zero the part read into (cheaper than the
+        // copy out of the input buffer it replaces).
+        self.message.resize(len + want, 0);
+        let result = Pin::new(&mut self.io).poll_read(cx, &mut self.message[len..]);
+        let n = match &result {
+            Poll::Ready(Ok(n)) => *n,
+            _ => 0,
+        };
+        self.message.truncate(len + n);
+        result
     }
 
     /// Checks the timeouts while the socket has nothing to read. `Ready(Ok)` means a
