@@ -24,6 +24,9 @@ const MAX_READ_BYTES: usize = 256 * 1024;
 /// header announced more (within the configured limits).
 const MAX_RESERVE_AHEAD_BYTES: usize = 1024 * 1024;
 
+/// The most message-buffer capacity kept while the connection waits for input.
+const MAX_IDLE_MESSAGE_BYTES: usize = 64 * 1024;
+
 /// Receives messages, and answers pings and close frames on its own.
 ///
 /// Created with its [`crate::Sender`] by [`crate::Builder::finish`]. Keep calling
@@ -189,9 +192,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             out.extend_from_slice(&self.message);
             self.message.clear();
         }
-        if self.message.capacity() > 64 * 1024 {
-            self.message = Vec::new();
-        }
     }
 
     /// Runs the protocol until it yields an event for the caller, reading as needed and
@@ -229,6 +229,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                         // Nothing buffered and nothing arriving: give the read buffer back
                         // so an idle connection holds no read memory at all.
                         self.read_buf = BytesMut::new();
+                    }
+                    if self.message.is_empty() && self.message.capacity() > MAX_IDLE_MESSAGE_BYTES {
+                        // Likewise the capacity a large message left (kept while messages
+                        // keep arriving, so a stream of them reuses one allocation).
+                        self.message = Vec::new();
                     }
                     match self.poll_deadlines(cx) {
                         Poll::Ready(Ok(())) => continue,
