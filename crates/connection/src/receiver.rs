@@ -27,6 +27,10 @@ const MAX_RESERVE_AHEAD_BYTES: usize = 1024 * 1024;
 /// The most message-buffer capacity kept while the connection waits for input.
 const MAX_IDLE_MESSAGE_BYTES: usize = 64 * 1024;
 
+/// How many bytes the receiver reads in a row, without the socket ever being empty, before
+/// it lets other tasks run (see "Fairness" on [`Receiver`]).
+const FAIR_SHARE_BYTES: usize = 128 * 1024;
+
 /// Receives messages, and answers pings and close frames on its own.
 ///
 /// Created with its [`crate::Sender`] by [`crate::Builder::finish`]. Keep calling
@@ -37,6 +41,14 @@ const MAX_IDLE_MESSAGE_BYTES: usize = 64 * 1024;
 /// `receive` and `receive_data` are cancel-safe: every byte read and all progress on a
 /// message live in the receiver, never in the future, so dropping a `receive` future (in
 /// `select!`, or on a timeout) loses nothing; the next call carries on.
+///
+/// # Fairness
+/// Once the receiver has read 128 KiB from the socket in a row without ever finding it
+/// empty, `receive` wakes its own task and returns `Pending` once, before reading on, so
+/// that a connection whose peer keeps it busy with large messages takes turns with the
+/// other tasks of the executor instead of running until the executor's own budget (if it
+/// has one) stops it. (Tokio's budget counts I/O calls, not bytes: a connection that reads
+/// large messages in few calls would otherwise hold the thread for milliseconds.)
 #[derive(Debug)]
 pub struct Receiver<T> {
     io: ReadHalf<T>,
@@ -52,6 +64,8 @@ pub struct Receiver<T> {
     deadlines: Option<Deadlines>,
     /// Counts keepalive pings, for their payloads.
     pings: u64,
+    /// Bytes read since the socket last had nothing to read (or since we last yielded).
+    read_streak: usize,
 }
 
 /// How the connection ended, remembered while our last close frame is written.
@@ -81,6 +95,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             done: false,
             deadlines,
             pings: 0,
+            read_streak: 0,
         }
     }
 
@@ -210,6 +225,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                 Some(event) => return Poll::Ready(Ok(self.returning(event, cx))),
                 None => self.shared.poll_uncork(cx)?,
             }
+            if self.read_streak >= FAIR_SHARE_BYTES {
+                // Let the executor run other tasks before reading on (see "Fairness").
+                self.read_streak = 0;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             // Inside a large data payload with nothing buffered: read straight into the
             // message (one copy fewer), at most the rest of the frame.
             let direct = match self.proto.data_payload_remaining() {
@@ -225,6 +246,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             };
             match result {
                 Poll::Pending => {
+                    self.read_streak = 0;
                     if self.read_buf.is_empty() {
                         // Nothing buffered and nothing arriving: give the read buffer back
                         // so an idle connection holds no read memory at all.
@@ -246,6 +268,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     return Poll::Ready(Err(Error::ConnectionReset));
                 }
                 Poll::Ready(Ok(n)) => {
+                    self.read_streak += n;
                     if let Some(d) = &mut self.deadlines {
                         d.on_read();
                     }
