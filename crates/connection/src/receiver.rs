@@ -20,13 +20,24 @@ use crate::{
 /// The most read from the socket at once while a large payload is arriving.
 const MAX_READ_BYTES: usize = 256 * 1024;
 
-/// Reads up to this size go through the thread's scratch buffer (see `poll_fill`).
+/// Reads up to this size go through the thread's scratch buffer (see `poll_read_buffered`).
 const MAX_SCRATCH_BYTES: usize = 64 * 1024;
 
 std::thread_local! {
     /// Zeroed memory that socket reads land in before being copied to a receiver's buffer.
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
+
+/// The most message capacity reserved ahead of the bytes that arrived, for a frame whose
+/// header announced more (within the configured limits).
+const MAX_RESERVE_AHEAD_BYTES: usize = 1024 * 1024;
+
+/// The most message-buffer capacity kept while the connection waits for input.
+const MAX_IDLE_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// How many bytes the receiver reads in a row, without the socket ever being empty, before
+/// it lets other tasks run (see "Fairness" on [`Receiver`]).
+const FAIR_SHARE_BYTES: usize = 128 * 1024;
 
 /// Receives messages, and answers pings and close frames on its own.
 ///
@@ -38,6 +49,14 @@ std::thread_local! {
 /// `receive` and `receive_data` are cancel-safe: every byte read and all progress on a
 /// message live in the receiver, never in the future, so dropping a `receive` future (in
 /// `select!`, or on a timeout) loses nothing; the next call carries on.
+///
+/// # Fairness
+/// Once the receiver has read 128 KiB from the socket in a row without ever finding it
+/// empty, `receive` wakes its own task and returns `Pending` once, before reading on, so
+/// that a connection whose peer keeps it busy with large messages takes turns with the
+/// other tasks of the executor instead of running until the executor's own budget (if it
+/// has one) stops it. (Tokio's budget counts I/O calls, not bytes: a connection that reads
+/// large messages in few calls would otherwise hold the thread for milliseconds.)
 #[derive(Debug)]
 pub struct Receiver<T> {
     io: ReadHalf<T>,
@@ -47,14 +66,14 @@ pub struct Receiver<T> {
     /// The message being assembled; handed to the caller when complete.
     message: Vec<u8>,
     read_buffer_size: usize,
-    /// An outcome whose close frame is still being written (kept for cancel safety). Boxed:
-    /// it exists only at the connection's end, and would otherwise add its size to every
-    /// receiver for the connection's whole life.
-    pending: Option<Box<Outcome>>,
+    /// An outcome whose close frame is still being written (kept for cancel safety).
+    pending: Option<Outcome>,
     done: bool,
     deadlines: Option<Deadlines>,
     /// Counts keepalive pings, for their payloads.
     pings: u64,
+    /// Bytes read since the socket last had nothing to read (or since we last yielded).
+    read_streak: usize,
 }
 
 /// How the connection ended, remembered while our last close frame is written.
@@ -84,6 +103,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             done: false,
             deadlines,
             pings: 0,
+            read_streak: 0,
         }
     }
 
@@ -111,7 +131,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                 Ok(Event::Close(reason)) => {
                     trace!(code = reason.code.0, "close frame received");
                     self.shared.on_close_received(reason.code);
-                    self.pending = Some(Box::new(Outcome::Closed(reason)));
+                    self.pending = Some(Outcome::Closed(reason));
                 }
                 Ok(Event::Ping) => unreachable!("poll_event answers pings itself"),
                 Err(e) => {
@@ -120,7 +140,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                         None => debug!(%e, "connection error"),
                     }
                     self.shared.fail(e.close_code());
-                    self.pending = Some(Box::new(Outcome::Failed(e)));
+                    self.pending = Some(Outcome::Failed(e));
                 }
             }
         }
@@ -152,7 +172,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             .pending
             .take()
             .expect("set above or by an earlier call");
-        match (*outcome, flushed) {
+        match (outcome, flushed) {
             (Outcome::Closed(reason), Ok(())) => Ok(Incoming::Closed(reason)),
             (Outcome::Closed(_), Err(e)) => {
                 self.shared.mark_failed();
@@ -195,9 +215,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             out.extend_from_slice(&self.message);
             self.message.clear();
         }
-        if self.message.capacity() > 64 * 1024 {
-            self.message = Vec::new();
-        }
     }
 
     /// Runs the protocol until it yields an event for the caller, reading as needed and
@@ -213,28 +230,40 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     self.shared.queue_pong(self.proto.control_payload());
                     continue;
                 }
-                Some(event) => {
-                    if self.read_buf.is_empty() {
-                        self.shared.input_drained();
-                    } else {
-                        self.shared.note_more_input(cx.waker());
-                    }
-                    return Poll::Ready(Ok(event));
-                }
+                Some(event) => return Poll::Ready(Ok(self.returning(event, cx))),
                 None => self.shared.poll_uncork(cx)?,
             }
-            let want = match self.proto.data_payload_remaining() {
-                Some(rest) if rest > self.read_buffer_size as u64 => usize::try_from(rest)
-                    .unwrap_or(usize::MAX)
-                    .min(MAX_READ_BYTES),
-                _ => self.read_buffer_size,
+            if self.read_streak >= FAIR_SHARE_BYTES {
+                // Let the executor run other tasks before reading on (see "Fairness").
+                self.read_streak = 0;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            // Inside a large data payload with nothing buffered: read straight into the
+            // message (one copy fewer), at most the rest of the frame.
+            let direct = match self.proto.data_payload_remaining() {
+                Some(rest) if rest > self.read_buffer_size as u64 => {
+                    Some(usize::try_from(rest).unwrap_or(usize::MAX))
+                }
+                _ => None,
+            }
+            .filter(|_| self.read_buf.is_empty());
+            let result = match direct {
+                Some(rest) => self.poll_read_direct(cx, rest),
+                None => self.poll_read_buffered(cx),
             };
-            match self.poll_fill(cx, want) {
+            match result {
                 Poll::Pending => {
+                    self.read_streak = 0;
                     if self.read_buf.is_empty() {
                         // Nothing buffered and nothing arriving: give the read buffer back
                         // so an idle connection holds no read memory at all.
                         self.read_buf = BytesMut::new();
+                    }
+                    if self.message.is_empty() && self.message.capacity() > MAX_IDLE_MESSAGE_BYTES {
+                        // Likewise the capacity a large message left (kept while messages
+                        // keep arriving, so a stream of them reuses one allocation).
+                        self.message = Vec::new();
                     }
                     match self.poll_deadlines(cx) {
                         Poll::Ready(Ok(())) => continue,
@@ -246,9 +275,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     self.shared.mark_failed();
                     return Poll::Ready(Err(Error::ConnectionReset));
                 }
-                Poll::Ready(Ok(_)) => {
+                Poll::Ready(Ok(n)) => {
+                    self.read_streak += n;
                     if let Some(d) = &mut self.deadlines {
                         d.on_read();
+                    }
+                    if direct.is_some() {
+                        if let Some(event) = self.proto.payload_appended(&mut self.message, n)? {
+                            return Poll::Ready(Ok(self.returning(event, cx)));
+                        }
                     }
                 }
                 Poll::Ready(Err(e)) => {
@@ -259,14 +294,31 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
         }
     }
 
-    /// Reads at most `want` bytes from the socket, appending them to `read_buf`.
+    /// Tells the sender whether input is left over as `event` is returned (see `shared`).
+    fn returning(&self, event: Event, cx: &Context<'_>) -> Event {
+        if self.read_buf.is_empty() {
+            self.shared.input_drained();
+        } else {
+            self.shared.note_more_input(cx.waker());
+        }
+        event
+    }
+
+    /// Reads into the input buffer: `read_buffer_size` bytes, or up to the rest of a large
+    /// payload (at most [`MAX_READ_BYTES`]) while one is arriving.
     ///
     /// `futures::AsyncRead` needs initialised memory to read into. Zeroing the read buffer's
     /// spare room before every read (8 KiB by default) cost more than everything else about
     /// a small message, and keeping a zeroed buffer per connection would cost its memory on
     /// every idle connection. So reads of up to [`MAX_SCRATCH_BYTES`] go into one zeroed
     /// scratch buffer per thread, and only the bytes that arrived are copied.
-    fn poll_fill(&mut self, cx: &mut Context<'_>, want: usize) -> Poll<std::io::Result<usize>> {
+    fn poll_read_buffered(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
+        let want = match self.proto.data_payload_remaining() {
+            Some(rest) if rest > self.read_buffer_size as u64 => usize::try_from(rest)
+                .unwrap_or(usize::MAX)
+                .min(MAX_READ_BYTES),
+            _ => self.read_buffer_size,
+        };
         if want <= MAX_SCRATCH_BYTES {
             let (io, read_buf) = (&mut self.io, &mut self.read_buf);
             let via_scratch = SCRATCH.with(|scratch| {
@@ -289,11 +341,37 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
         let len = self.read_buf.len();
         self.read_buf.resize(len + want, 0);
         let result = Pin::new(&mut self.io).poll_read(cx, &mut self.read_buf[len..]);
-        let n = match result {
-            Poll::Ready(Ok(n)) => n,
+        let n = match &result {
+            Poll::Ready(Ok(n)) => *n,
             _ => 0,
         };
         self.read_buf.truncate(len + n);
+        result
+    }
+
+    /// Reads up to `rest` payload bytes (at most [`MAX_READ_BYTES`]) onto the end of the
+    /// message, still masked; the caller reports them with `payload_appended`.
+    ///
+    /// Reserves what the frame still announces, up to [`MAX_RESERVE_AHEAD_BYTES`]: the header
+    /// was already checked against the frame and message limits, and a large message then
+    /// gets one allocation of the right size instead of a series of growing copies.
+    fn poll_read_direct(
+        &mut self,
+        cx: &mut Context<'_>,
+        rest: usize,
+    ) -> Poll<std::io::Result<usize>> {
+        let want = rest.min(MAX_READ_BYTES);
+        let len = self.message.len();
+        self.message.reserve(rest.min(MAX_RESERVE_AHEAD_BYTES));
+        // The stream takes an initialised slice: zero the part read into (cheaper than the
+        // copy out of the input buffer it replaces).
+        self.message.resize(len + want, 0);
+        let result = Pin::new(&mut self.io).poll_read(cx, &mut self.message[len..]);
+        let n = match &result {
+            Poll::Ready(Ok(n)) => *n,
+            _ => 0,
+        };
+        self.message.truncate(len + n);
         result
     }
 

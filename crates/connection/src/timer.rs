@@ -151,10 +151,7 @@ impl Deadlines {
 
     /// Checks the deadlines; `Ready` with what is due, or `Pending` with the sleep armed.
     pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<Due> {
-        if self.close_sent.is_none()
-            && self.keepalive.is_none()
-            && self.idle.is_none()
-        {
+        if self.close_sent.is_none() && self.keepalive.is_none() && self.idle.is_none() {
             // The common case: only a close timeout is set, and no close was sent.
             return Poll::Pending;
         }

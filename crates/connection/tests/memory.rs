@@ -95,6 +95,18 @@ fn poll_once<F: Future>(f: F) -> Poll<F::Output> {
     f.as_mut().poll(&mut Context::from_waker(noop_waker_ref()))
 }
 
+/// Polls `f` a few times: the receiver yields once in a while (waking itself) while a large
+/// message arrives, as an executor would poll it again.
+fn poll_a_few<F: Future>(f: F) -> Poll<F::Output> {
+    let mut f = Box::pin(f);
+    for _ in 0..32 {
+        if let Poll::Ready(r) = f.as_mut().poll(&mut Context::from_waker(noop_waker_ref())) {
+            return Poll::Ready(r);
+        }
+    }
+    Poll::Pending
+}
+
 /// A server connection over a stream that allocates nothing. Measured: 344 heap bytes when
 /// built, 387 idle after traffic (the shared state, the split halves and a small write
 /// buffer; the read buffer and large message buffers are given back), plus 416 bytes of
@@ -131,12 +143,12 @@ fn idle_connection_after_traffic_holds_under_1_kib() {
     for _ in 0..11 {
         let mut msg = Vec::new();
         assert!(matches!(
-            poll_once(rx.receive_data(&mut msg)),
+            poll_a_few(rx.receive_data(&mut msg)),
             Poll::Ready(Ok(_))
         ));
     }
     // The ping is answered and the stream then has nothing more: the receiver goes idle.
-    assert!(poll_once(rx.receive_data(&mut Vec::new())).is_pending());
+    assert!(poll_a_few(rx.receive_data(&mut Vec::new())).is_pending());
     assert!(matches!(
         poll_once(tx.send_binary(vec![5u8; 100_000])),
         Poll::Ready(Ok(()))

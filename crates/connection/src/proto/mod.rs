@@ -12,6 +12,10 @@
 //!   [`Event`]. Data is appended to the message buffer as it arrives, so a message never
 //!   needs a second copy in the input buffer. A [`Event::Ping`] must be answered with a pong
 //!   carrying [`Receiving::control_payload`]; a [`Event::Close`] with a close frame.
+//! - Direct payload reads: while [`Receiving::data_payload_remaining`] is `Some` and the
+//!   input buffer is empty, the caller may instead read payload bytes (at most the rest of
+//!   the frame) from the socket straight onto the end of the message buffer and report them
+//!   with [`Receiving::payload_appended`], saving one copy of every byte of large messages.
 //! - After an error the caller sends a close frame with [`crate::Error::close_code`] and
 //!   stops: the state is not meant to be used again, and [`Receiving::receive`] returns
 //!   [`crate::Error::Closed`] from then on.
@@ -201,23 +205,7 @@ impl Receiving {
                 let from = msg.len();
                 msg.extend_from_slice(&inp[..take]);
                 inp.advance(take);
-                if let Some(key) = frame.header.mask() {
-                    apply_mask_at(&mut msg[from..], key, frame.done);
-                }
-                frame.done += take;
-                frame.remaining -= take as u64;
-                let message = self
-                    .message
-                    .expect("a data frame always belongs to a message");
-                if message.opcode == OpCode::Text && message.rsv == 0 {
-                    // RFC 6455 §8.1: "When an endpoint is to interpret a byte stream as UTF-8
-                    // but finds that the byte stream is not, in fact, a valid UTF-8 stream,
-                    // that endpoint MUST _Fail the WebSocket Connection_." Checked as the
-                    // bytes arrive, so a bad message fails before it is complete.
-                    self.utf8
-                        .feed(&msg[from..])
-                        .map_err(|_| codec::Error::InvalidUtf8)?;
-                }
+                self.accept_payload(&mut frame, &mut msg[from..])?;
             }
             if frame.remaining > 0 {
                 self.frame = Some(frame);
@@ -228,6 +216,73 @@ impl Receiving {
                 return self.finish_message(msg).map(|d| Some(Event::Data(d)));
             }
         }
+    }
+
+    /// Accounts for `n` payload bytes of the current data frame that the I/O layer read from
+    /// the socket straight onto the end of `msg` (still masked), instead of passing them
+    /// through the input buffer: unmasks them in place, checks their UTF-8 and, if they end
+    /// the message, returns it, exactly as [`Receiving::receive`] would have.
+    ///
+    /// Call only while [`Receiving::data_payload_remaining`] is `Some(rest)`, with the input
+    /// buffer empty and `n <= rest`; after a frame that is not the last of its message ends
+    /// this way, `receive` decodes the next header as usual.
+    pub(crate) fn payload_appended(
+        &mut self,
+        msg: &mut Vec<u8>,
+        n: usize,
+    ) -> Result<Option<Event>, Error> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        let mut frame = self
+            .frame
+            .filter(|f| !f.header.opcode().is_control())
+            .expect("payload_appended is called inside a data frame's payload only");
+        assert!(
+            n as u64 <= frame.remaining && n <= msg.len(),
+            "more bytes appended than the frame has left"
+        );
+        let from = msg.len() - n;
+        if let Err(e) = self.accept_payload(&mut frame, &mut msg[from..]) {
+            self.closed = true;
+            return Err(e);
+        }
+        if frame.remaining > 0 {
+            self.frame = Some(frame);
+            return Ok(None);
+        }
+        self.frame = None;
+        if !frame.header.is_fin() {
+            return Ok(None);
+        }
+        let result = self.finish_message(msg).map(|d| Some(Event::Data(d)));
+        if result.is_err() {
+            self.closed = true;
+        }
+        result
+    }
+
+    /// Unmasks `piece`, the next payload bytes of the data frame `frame`, in place, checks
+    /// them as UTF-8 when the message is text, and counts them.
+    fn accept_payload(&mut self, frame: &mut FrameState, piece: &mut [u8]) -> Result<(), Error> {
+        if let Some(key) = frame.header.mask() {
+            apply_mask_at(piece, key, frame.done);
+        }
+        frame.done += piece.len();
+        frame.remaining -= piece.len() as u64;
+        let message = self
+            .message
+            .expect("a data frame always belongs to a message");
+        if message.opcode == OpCode::Text && message.rsv == 0 {
+            // RFC 6455 §8.1: "When an endpoint is to interpret a byte stream as UTF-8 but
+            // finds that the byte stream is not, in fact, a valid UTF-8 stream, that endpoint
+            // MUST _Fail the WebSocket Connection_." Checked as the bytes arrive, so a bad
+            // message fails before it is complete.
+            self.utf8
+                .feed(piece)
+                .map_err(|_| codec::Error::InvalidUtf8)?;
+        }
+        Ok(())
     }
 
     /// Checks a new frame's header against the message state and the size limit.

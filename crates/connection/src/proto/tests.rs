@@ -40,6 +40,40 @@ enum Seen {
     Error(Option<CloseCode>),
 }
 
+/// Records the result of one `receive` or `payload_appended` call: `None` when more input
+/// is needed, `Some(true)` when the stream is over (a close or an error).
+fn record(
+    seen: &mut Vec<Seen>,
+    result: Result<Option<Event>, Error>,
+    rx: &mut Receiving,
+    inp: &mut BytesMut,
+    msg: &mut Vec<u8>,
+) -> Option<bool> {
+    match result {
+        Ok(None) => return None,
+        Ok(Some(Event::Data(Data::Text(n)))) => {
+            assert_eq!(n, msg.len());
+            seen.push(Seen::Text(String::from_utf8(std::mem::take(msg)).unwrap()));
+        }
+        Ok(Some(Event::Data(Data::Binary(n)))) => {
+            assert_eq!(n, msg.len());
+            seen.push(Seen::Binary(std::mem::take(msg)));
+        }
+        Ok(Some(Event::Ping)) => seen.push(Seen::Ping(rx.control_payload().to_vec())),
+        Ok(Some(Event::Pong)) => seen.push(Seen::Pong(rx.control_payload().to_vec())),
+        Ok(Some(Event::Close(r))) => {
+            seen.push(Seen::Close(r));
+            return Some(true);
+        }
+        Err(e) => {
+            seen.push(Seen::Error(e.close_code()));
+            assert!(matches!(rx.receive(inp, msg), Err(Error::Closed)));
+            return Some(true);
+        }
+    }
+    Some(false)
+}
+
 /// Feeds `wire` to a fresh receiver in two pieces split at `split` and records what happens.
 fn run(mut rx: Receiving, wire: &[u8], split: usize) -> Vec<Seen> {
     let mut seen = Vec::new();
@@ -48,28 +82,52 @@ fn run(mut rx: Receiving, wire: &[u8], split: usize) -> Vec<Seen> {
     for piece in [&wire[..split], &wire[split..]] {
         inp.extend_from_slice(piece);
         loop {
-            match rx.receive(&mut inp, &mut msg) {
-                Ok(None) => break,
-                Ok(Some(Event::Data(Data::Text(n)))) => {
-                    assert_eq!(n, msg.len());
-                    seen.push(Seen::Text(
-                        String::from_utf8(std::mem::take(&mut msg)).unwrap(),
-                    ));
+            let result = rx.receive(&mut inp, &mut msg);
+            match record(&mut seen, result, &mut rx, &mut inp, &mut msg) {
+                None => break,
+                Some(true) => return seen,
+                Some(false) => {}
+            }
+        }
+    }
+    seen
+}
+
+/// Like [`run`], but reads as the connection's receiver does for large payloads: whenever
+/// the input buffer is empty inside a data frame's payload, the next bytes (at most the
+/// rest of the frame, at most `max_direct` at a time) go straight onto the message buffer
+/// and are reported with `payload_appended`.
+fn run_direct(mut rx: Receiving, wire: &[u8], split: usize, max_direct: usize) -> Vec<Seen> {
+    let mut seen = Vec::new();
+    let mut inp = BytesMut::new();
+    let mut msg = Vec::new();
+    for mut piece in [&wire[..split], &wire[split..]] {
+        loop {
+            loop {
+                let result = rx.receive(&mut inp, &mut msg);
+                match record(&mut seen, result, &mut rx, &mut inp, &mut msg) {
+                    None => break,
+                    Some(true) => return seen,
+                    Some(false) => {}
                 }
-                Ok(Some(Event::Data(Data::Binary(n)))) => {
-                    assert_eq!(n, msg.len());
-                    seen.push(Seen::Binary(std::mem::take(&mut msg)));
+            }
+            if piece.is_empty() {
+                break;
+            }
+            match rx.data_payload_remaining() {
+                Some(rest) if inp.is_empty() => {
+                    assert!(rest > 0, "a finished frame is never left pending");
+                    let n = piece.len().min(rest as usize).min(max_direct);
+                    msg.extend_from_slice(&piece[..n]);
+                    piece = &piece[n..];
+                    let result = rx.payload_appended(&mut msg, n);
+                    if record(&mut seen, result, &mut rx, &mut inp, &mut msg) == Some(true) {
+                        return seen;
+                    }
                 }
-                Ok(Some(Event::Ping)) => seen.push(Seen::Ping(rx.control_payload().to_vec())),
-                Ok(Some(Event::Pong)) => seen.push(Seen::Pong(rx.control_payload().to_vec())),
-                Ok(Some(Event::Close(r))) => {
-                    seen.push(Seen::Close(r));
-                    return seen;
-                }
-                Err(e) => {
-                    seen.push(Seen::Error(e.close_code()));
-                    assert!(matches!(rx.receive(&mut inp, &mut msg), Err(Error::Closed)));
-                    return seen;
+                _ => {
+                    inp.extend_from_slice(piece);
+                    piece = &[];
                 }
             }
         }
@@ -77,10 +135,18 @@ fn run(mut rx: Receiving, wire: &[u8], split: usize) -> Vec<Seen> {
     seen
 }
 
-/// Asserts that every split of `wire` gives `expected`.
+/// Asserts that every split of `wire` gives `expected`, through the input buffer alone and
+/// with direct payload reads of every size.
 fn assert_all_splits(make: impl Fn() -> Receiving, wire: &[u8], expected: &[Seen]) {
     for split in 0..=wire.len() {
         assert_eq!(run(make(), wire, split), expected, "split at {split}");
+        for max_direct in [1, 3, usize::MAX] {
+            assert_eq!(
+                run_direct(make(), wire, split, max_direct),
+                expected,
+                "split at {split}, direct reads of at most {max_direct}"
+            );
+        }
     }
 }
 
@@ -503,7 +569,8 @@ mod props {
                 }
             }
             let at = split.index(out.len() + 1);
-            prop_assert_eq!(run(server(), &out, at), expected);
+            prop_assert_eq!(&run(server(), &out, at), &expected);
+            prop_assert_eq!(run_direct(server(), &out, at, 5), expected);
         }
 
         #[test]
@@ -511,6 +578,7 @@ mod props {
             let mode = if client { Mode::Client } else { Mode::Server };
             let at = split.index(bytes.len() + 1);
             let _ = run(Receiving::new(mode, 256, 128, None), &bytes, at);
+            let _ = run_direct(Receiving::new(mode, 256, 128, None), &bytes, at, 7);
         }
     }
 }
