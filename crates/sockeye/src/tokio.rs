@@ -469,6 +469,10 @@ async fn connect_inner(
     config: &Config,
 ) -> Result<(Sender<ClientStream>, Receiver<ClientStream>, Response), Error> {
     let target = Target::parse(url)?;
+    // Refuse wss:// without TLS support before touching the network.
+    if target.tls && !cfg!(feature = "rustls") {
+        return Err(Error::TlsUnavailable);
+    }
     let handshake = async {
         let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
         tcp.set_nodelay(true)?;
