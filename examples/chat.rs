@@ -29,6 +29,7 @@ use hyper::{
 };
 use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
+use sockeye::tokio::Compat;
 use sockeye::{
     connection::{Receiver, Sender},
     extension::deflate::Deflate,
@@ -37,7 +38,6 @@ use sockeye::{
     CloseCode, Incoming as WsIncoming, Mode,
 };
 use tokio::{net::TcpListener, sync::mpsc};
-use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
 
 /// The page, embedded in the binary.
 const PAGE: &str = include_str!("chat/index.html");
@@ -154,7 +154,8 @@ async fn handle(
             tokio::spawn(async move {
                 match hyper::upgrade::on(&mut request).await {
                     Ok(upgraded) => {
-                        let mut builder = negotiated.into_builder(TokioIo::new(upgraded).compat());
+                        let mut builder =
+                            negotiated.into_builder(Compat::new(TokioIo::new(upgraded)));
                         builder
                             .set_max_message_size(MAX_MESSAGE_BYTES)
                             .set_max_frame_size(MAX_MESSAGE_BYTES)

@@ -21,7 +21,6 @@ use sockeye::{
     Mode,
 };
 use tokio::net::TcpListener;
-use tokio_util::compat::TokioAsyncReadCompatExt;
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -73,7 +72,8 @@ async fn handle(mut request: Request<Incoming>) -> Result<Response<Full<Bytes>>,
             Ok(upgraded) => upgraded,
             Err(e) => return eprintln!("hyper_server: upgrade failed: {e}"),
         };
-        let mut builder = negotiated.into_builder(TokioIo::new(upgraded).compat());
+        let mut builder =
+            negotiated.into_builder(sockeye::tokio::Compat::new(TokioIo::new(upgraded)));
         builder.set_timer(Arc::new(TokioTimer));
         let (mut sender, mut receiver) = builder.finish();
         let mut message = Vec::new();

@@ -49,8 +49,6 @@ use tokio::{
     io::{AsyncRead, AsyncWrite, ReadBuf},
     net::TcpStream,
 };
-pub use tokio_util::compat::Compat;
-use tokio_util::compat::TokioAsyncReadCompatExt;
 
 /// The default time allowed for the opening handshake (10 s).
 pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -477,7 +475,7 @@ async fn connect_inner(
         let tcp = TcpStream::connect((target.host.as_str(), target.port)).await?;
         tcp.set_nodelay(true)?;
         let stream = open_stream(tcp, &target, config).await?;
-        let mut client = Client::new(stream.compat(), &target.host_header, &target.resource);
+        let mut client = Client::new(Compat::new(stream), &target.host_header, &target.resource);
         for protocol in &config.protocols {
             client.add_protocol(protocol);
         }
@@ -555,7 +553,7 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let handshake = async {
-        let mut server = Server::new(stream.compat());
+        let mut server = Server::new(Compat::new(stream));
         for protocol in &config.protocols {
             server.add_protocol(protocol);
         }
@@ -761,5 +759,76 @@ mod tests {
         ] {
             assert!(Target::parse(url).is_err(), "{url}");
         }
+    }
+}
+
+/// A tokio stream seen as a `futures::io` stream, which is what [`Sender`] and [`Receiver`]
+/// run on.
+///
+/// Like `tokio_util::compat::Compat`, but it also passes vectored writes through: the
+/// sender writes a large payload straight from the caller's buffer behind its header in one
+/// `writev`, where `tokio_util`'s wrapper would send the few header bytes on their own.
+#[derive(Debug)]
+pub struct Compat<S> {
+    inner: S,
+}
+
+impl<S> Compat<S> {
+    /// Wraps `inner`.
+    pub fn new(inner: S) -> Self {
+        Self { inner }
+    }
+
+    /// The wrapped stream.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The wrapped stream, mutably. Reading or writing it directly corrupts the connection.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Unwraps the stream.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S: AsyncRead + Unpin> futures::AsyncRead for Compat<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut buf = ReadBuf::new(buf);
+        std::task::ready!(Pin::new(&mut self.inner).poll_read(cx, &mut buf))?;
+        Poll::Ready(Ok(buf.filled().len()))
+    }
+}
+
+impl<S: AsyncWrite + Unpin> futures::AsyncWrite for Compat<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }

@@ -127,3 +127,65 @@ async fn bad_urls_are_refused_before_connecting() {
         Err(Error::InvalidUrl { .. })
     ));
 }
+
+/// A tokio stream that records how it was written to.
+#[derive(Debug, Default)]
+struct Recording {
+    vectored_writes: usize,
+    written: Vec<u8>,
+}
+
+impl tokio::io::AsyncWrite for Recording {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.written.extend_from_slice(buf);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_write_vectored(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        self.vectored_writes += 1;
+        let mut n = 0;
+        for buf in bufs {
+            self.written.extend_from_slice(buf);
+            n += buf.len();
+        }
+        std::task::Poll::Ready(Ok(n))
+    }
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn compat_passes_vectored_writes_through() {
+    use futures::AsyncWriteExt as _;
+    let mut io = sockeye::tokio::Compat::new(Recording::default());
+    let header = [0x82, 126, 0, 3];
+    let payload = [1, 2, 3];
+    let bufs = [
+        std::io::IoSlice::new(&header),
+        std::io::IoSlice::new(&payload),
+    ];
+    let n = io.write_vectored(&bufs).await.unwrap();
+    assert_eq!(n, 7, "header and payload in one write");
+    assert_eq!(io.get_ref().vectored_writes, 1);
+    assert_eq!(io.into_inner().written, [0x82, 126, 0, 3, 1, 2, 3]);
+}
