@@ -22,9 +22,12 @@ pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
 /// The default payload size at which outgoing messages are split into frames: none, every
 /// message goes out as one frame.
 pub const DEFAULT_OUTGOING_FRAME_BYTES: usize = usize::MAX;
-/// The default size of each socket read, in bytes (8 KiB). Large payloads are read in
-/// larger pieces, up to 256 KiB, as they arrive.
-pub const DEFAULT_READ_BUFFER_BYTES: usize = 8 * 1024;
+/// The default size of each socket read, in bytes (64 KiB). Reads of up to 64 KiB land in a
+/// scratch buffer shared by all connections of a thread, and a connection keeps only the
+/// bytes that arrived, so a large read size costs no memory per connection; it lets one
+/// read take a whole batch of pipelined messages. Large payloads are read in pieces of up
+/// to 256 KiB, straight into the message, as they arrive.
+pub const DEFAULT_READ_BUFFER_BYTES: usize = 64 * 1024;
 
 /// Configures a WebSocket connection over an established byte stream.
 ///
@@ -37,7 +40,7 @@ pub const DEFAULT_READ_BUFFER_BYTES: usize = 8 * 1024;
 /// | [`Builder::set_max_message_size`] | [`DEFAULT_MAX_MESSAGE_BYTES`] (64 MiB) |
 /// | [`Builder::set_max_frame_size`] | [`DEFAULT_MAX_FRAME_BYTES`] (64 MiB) |
 /// | [`Builder::set_outgoing_frame_size`] | none: one frame per message |
-/// | [`Builder::set_read_buffer_size`] | [`DEFAULT_READ_BUFFER_BYTES`] (8 KiB) |
+/// | [`Builder::set_read_buffer_size`] | [`DEFAULT_READ_BUFFER_BYTES`] (64 KiB) |
 #[derive(Debug)]
 pub struct Builder<T> {
     socket: T,

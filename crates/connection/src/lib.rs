@@ -54,7 +54,7 @@
 //! |---|---|---|
 //! | message size | [`DEFAULT_MAX_MESSAGE_BYTES`] (64 MiB) | [`Builder::set_max_message_size`] |
 //! | frame size | [`DEFAULT_MAX_FRAME_BYTES`] (64 MiB) | [`Builder::set_max_frame_size`] |
-//! | read size | [`DEFAULT_READ_BUFFER_BYTES`] (8 KiB) | [`Builder::set_read_buffer_size`] |
+//! | read size | [`DEFAULT_READ_BUFFER_BYTES`] (64 KiB) | [`Builder::set_read_buffer_size`] |
 //! | queued pongs | 1 (the latest ping is answered) | fixed |
 //!
 //! # Timeouts

@@ -20,6 +20,10 @@ use crate::{
 /// The most read from the socket at once while a large payload is arriving.
 const MAX_READ_BYTES: usize = 256 * 1024;
 
+/// A payload with at least this much still to come, and nothing buffered, is read
+/// straight into the message.
+const DIRECT_READ_MIN_BYTES: usize = 16 * 1024;
+
 /// Reads up to this size go through the thread's scratch buffer (see `poll_read_buffered`).
 const MAX_SCRATCH_BYTES: usize = 64 * 1024;
 
@@ -242,7 +246,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             // Inside a large data payload with nothing buffered: read straight into the
             // message (one copy fewer), at most the rest of the frame.
             let direct = match self.proto.data_payload_remaining() {
-                Some(rest) if rest > self.read_buffer_size as u64 => {
+                Some(rest) if rest >= DIRECT_READ_MIN_BYTES as u64 => {
                     Some(usize::try_from(rest).unwrap_or(usize::MAX))
                 }
                 _ => None,
@@ -308,7 +312,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
     /// payload (at most [`MAX_READ_BYTES`]) while one is arriving.
     ///
     /// `futures::AsyncRead` needs initialised memory to read into. Zeroing the read buffer's
-    /// spare room before every read (8 KiB by default) cost more than everything else about
+    /// spare room before every read (8 KiB, as it then was) cost more than everything else about
     /// a small message, and keeping a zeroed buffer per connection would cost its memory on
     /// every idle connection. So reads of up to [`MAX_SCRATCH_BYTES`] go into one zeroed
     /// scratch buffer per thread, and only the bytes that arrived are copied.
