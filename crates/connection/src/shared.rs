@@ -106,6 +106,8 @@ pub(crate) struct Shared<T> {
     receiver_task: [AtomicUsize; 2],
     /// A sender left bytes in the write buffer for a later, larger write.
     corked: AtomicBool,
+    /// A write returned `Pending` with bytes still in the buffer.
+    write_stalled: AtomicBool,
 }
 
 /// The write half and everything queued for it.
@@ -132,6 +134,7 @@ impl<T> Shared<T> {
             more_input: AtomicBool::new(false),
             receiver_task: [AtomicUsize::new(0), AtomicUsize::new(0)],
             corked: AtomicBool::new(false),
+            write_stalled: AtomicBool::new(false),
         }
     }
 
@@ -265,7 +268,9 @@ impl<T: AsyncWrite + Unpin> Shared<T> {
     /// Writes queued bytes if the writer is free, without waiting for it or for the socket.
     /// Used by the receiver between reads and by the sender after releasing the lock.
     pub(crate) fn poll_opportunistic_flush(&self, cx: &mut Context<'_>) -> Result<(), Error> {
-        if !self.control_pending() {
+        // Bytes left behind by a write that could not finish (a pong to a peer that is not
+        // reading) are carried on by whoever polls next.
+        if !self.control_pending() && !self.write_stalled.load(Ordering::SeqCst) {
             return Ok(());
         }
         if let Some(mut w) = self.writer.try_lock() {
@@ -343,13 +348,21 @@ impl<T: AsyncWrite + Unpin> Writer<T> {
                     break;
                 }
             }
-            let n = ready!(Pin::new(&mut self.io).poll_write(cx, &self.buf))?;
+            let n = match Pin::new(&mut self.io).poll_write(cx, &self.buf) {
+                Poll::Ready(result) => result?,
+                Poll::Pending => {
+                    // Left for the next poll of whichever half: see `poll_opportunistic_flush`.
+                    shared.write_stalled.store(true, Ordering::SeqCst);
+                    return Poll::Pending;
+                }
+            };
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
             self.buf.advance(n);
         }
         shared.corked.store(false, Ordering::SeqCst);
+        shared.write_stalled.store(false, Ordering::SeqCst);
         if self.buf.capacity() > MAX_IDLE_WRITE_BUFFER_BYTES {
             // Give back the memory of a large message once it is written.
             self.buf = BytesMut::new();
