@@ -273,13 +273,7 @@ impl<T: AsyncWrite + Unpin> Shared<T> {
         if !self.control_pending() && !self.write_stalled.load(Ordering::SeqCst) {
             return Ok(());
         }
-        if let Some(mut w) = self.writer.try_lock() {
-            if let Poll::Ready(Err(e)) = w.poll_drain(cx, self) {
-                self.mark_failed();
-                return Err(e.into());
-            }
-        }
-        Ok(())
+        self.try_drain(cx)
     }
 
     /// Writes corked bytes if the writer is free, without waiting for the socket. The
@@ -291,6 +285,13 @@ impl<T: AsyncWrite + Unpin> Shared<T> {
         }
         // If the lock is taken, its holder writes the buffer: a sender that takes it now
         // sees `more_input` false and does not cork.
+        self.try_drain(cx)
+    }
+
+    /// Drains the writer if nobody holds it, without waiting for the socket (a `Pending`
+    /// write leaves `write_stalled` set for the next poll). A write error fails the
+    /// connection.
+    fn try_drain(&self, cx: &mut Context<'_>) -> Result<(), Error> {
         if let Some(mut w) = self.writer.try_lock() {
             if let Poll::Ready(Err(e)) = w.poll_drain(cx, self) {
                 self.mark_failed();

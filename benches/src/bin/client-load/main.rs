@@ -53,6 +53,33 @@ fn fail(e: impl std::fmt::Display) -> String {
     e.to_string()
 }
 
+/// The writer loop of the clients whose sending half is a `futures::Sink`: `feed` every
+/// message the pipeline has room for, then `flush` once (their documented batching path).
+/// `message` builds a crate's message from a payload and whether it is text.
+async fn feed_batches<S, M>(
+    mut sink: S,
+    pipeline: &Pipeline,
+    message: impl Fn(Vec<u8>, bool) -> Result<M, String>,
+) -> Forever
+where
+    S: futures::Sink<M> + Unpin,
+    S::Error: std::fmt::Display,
+{
+    use futures::SinkExt as _;
+    loop {
+        let first = pipeline.next().await;
+        sink.feed(message(first, pipeline.text())?)
+            .await
+            .map_err(fail)?;
+        while let Some(more) = pipeline.try_next() {
+            sink.feed(message(more, pipeline.text())?)
+                .await
+                .map_err(fail)?;
+        }
+        sink.flush().await.map_err(fail)?;
+    }
+}
+
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     let Some(name) = args.next() else {

@@ -9,16 +9,12 @@
 use std::net::SocketAddr;
 
 use bytes::Bytes;
-use futures::{
-    future::try_join,
-    stream::{SplitSink, SplitStream},
-    SinkExt, StreamExt,
-};
+use futures::{future::try_join, stream::SplitStream, StreamExt};
 use sockeye_benches::{Pipeline, MAX_MESSAGE};
 use sockudo_ws::{client::WebSocketClient, Config, Http1, Message, WebSocketStream};
 use tokio::net::TcpStream;
 
-use crate::{fail, Forever};
+use crate::{fail, feed_batches, Forever};
 
 type Ws = WebSocketStream<TcpStream>;
 
@@ -36,7 +32,11 @@ pub(crate) async fn run(addr: SocketAddr, pipeline: &Pipeline) -> Forever {
         .map_err(fail)?;
     pipeline.connected();
     let (sink, stream) = StreamExt::split(ws);
-    let (never, _) = try_join(write(sink, pipeline), read(stream, pipeline)).await?;
+    let (never, _) = try_join(
+        feed_batches(sink, pipeline, message),
+        read(stream, pipeline),
+    )
+    .await?;
     match never {}
 }
 
@@ -46,21 +46,6 @@ fn message(data: Vec<u8>, text: bool) -> Result<Message, String> {
     } else {
         Message::Binary(Bytes::from(data))
     })
-}
-
-async fn write(mut sink: SplitSink<Ws, Message>, pipeline: &Pipeline) -> Forever {
-    loop {
-        let first = pipeline.next().await;
-        sink.feed(message(first, pipeline.text())?)
-            .await
-            .map_err(fail)?;
-        while let Some(more) = pipeline.try_next() {
-            sink.feed(message(more, pipeline.text())?)
-                .await
-                .map_err(fail)?;
-        }
-        sink.flush().await.map_err(fail)?;
-    }
 }
 
 async fn read(mut stream: SplitStream<Ws>, pipeline: &Pipeline) -> Forever {

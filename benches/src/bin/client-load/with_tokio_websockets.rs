@@ -6,16 +6,12 @@
 
 use std::net::SocketAddr;
 
-use futures::{
-    future::try_join,
-    stream::{SplitSink, SplitStream},
-    SinkExt, StreamExt,
-};
+use futures::{future::try_join, stream::SplitStream, StreamExt};
 use sockeye_benches::{Pipeline, MAX_MESSAGE};
 use tokio::net::TcpStream;
 use tokio_websockets::{ClientBuilder, Config, Limits, Message, WebSocketStream};
 
-use crate::{fail, Forever};
+use crate::{fail, feed_batches, Forever};
 
 type Ws = WebSocketStream<TcpStream>;
 
@@ -31,7 +27,11 @@ pub(crate) async fn run(addr: SocketAddr, pipeline: &Pipeline) -> Forever {
         .map_err(fail)?;
     pipeline.connected();
     let (sink, stream) = ws.split();
-    let (never, _) = try_join(write(sink, pipeline), read(stream, pipeline)).await?;
+    let (never, _) = try_join(
+        feed_batches(sink, pipeline, message),
+        read(stream, pipeline),
+    )
+    .await?;
     match never {}
 }
 
@@ -41,21 +41,6 @@ fn message(data: Vec<u8>, text: bool) -> Result<Message, String> {
     } else {
         Message::binary(data)
     })
-}
-
-async fn write(mut sink: SplitSink<Ws, Message>, pipeline: &Pipeline) -> Forever {
-    loop {
-        let first = pipeline.next().await;
-        sink.feed(message(first, pipeline.text())?)
-            .await
-            .map_err(fail)?;
-        while let Some(more) = pipeline.try_next() {
-            sink.feed(message(more, pipeline.text())?)
-                .await
-                .map_err(fail)?;
-        }
-        sink.flush().await.map_err(fail)?;
-    }
 }
 
 async fn read(mut stream: SplitStream<Ws>, pipeline: &Pipeline) -> Forever {
