@@ -36,15 +36,7 @@ pub mod wire;
 /// The message size limit every server and client is configured with.
 pub const MAX_MESSAGE: usize = 64 << 20;
 
-/// The crates compared, by the names the programs accept.
-pub const IMPLS: [&str; 6] = [
-    "sockeye",
-    "tokio-tungstenite",
-    "fastwebsockets",
-    "tokio-websockets",
-    "soketto",
-    "sockudo-ws",
-];
+include!("impls.rs");
 
 /// What a load program is asked to do, parsed from its command line.
 #[derive(Debug, Clone)]

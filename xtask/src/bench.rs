@@ -3,7 +3,7 @@
 //!
 //! - Server side: every crate's `echo-server` (pinned to core 0) under the neutral `load`
 //!   generator (pinned to core 1), scenario by scenario, the servers interleaved round by
-//!   round (A, B, C, A, B, C, ...), each run with its own warm-up; medians over the rounds.
+//!   round, each round starting one further on (A, B, C, then B, C, A, ...), each run with its own warm-up; medians over the rounds.
 //! - Idle memory: the server's resident set before and after `load --idle N` opened N
 //!   connections (each exchanged one message), per connection.
 //! - Client side: every crate's `client-load` against the fixed `echo-server neutral`.
@@ -33,15 +33,14 @@ use crate::{
     util::{cargo, has_program, root},
 };
 
-/// The crates compared, sockeye first (the ratios are to it).
-const IMPLS: [&str; 6] = [
-    "sockeye",
-    "tokio-tungstenite",
-    "fastwebsockets",
-    "tokio-websockets",
-    "soketto",
-    "sockudo-ws",
-];
+include!("../../benches/src/impls.rs");
+
+/// The crates in the order they take turns in `round` (counted from 1): each round starts
+/// one crate further on, so no crate always runs first (after a pause or a build) or last.
+fn turn_order(round: usize) -> impl Iterator<Item = &'static str> {
+    let start = (round - 1) % IMPLS.len();
+    IMPLS[start..].iter().chain(&IMPLS[..start]).copied()
+}
 
 struct Scenario {
     name: &'static str,
@@ -346,7 +345,7 @@ impl Bench {
         eprintln!("bench: server side, {}", scenario.title);
         let mut results: Results = BTreeMap::new();
         for round in 1..=self.settings.rounds {
-            for name in IMPLS {
+            for name in turn_order(round) {
                 let (mut server, addr) = self.start_server(name)?;
                 let run = self.measure("load", self.load_args(scenario, &addr));
                 if server.try_wait().is_some() {
@@ -364,7 +363,7 @@ impl Bench {
         eprintln!("bench: client side, {}", scenario.title);
         let mut results: Results = BTreeMap::new();
         for round in 1..=self.settings.rounds {
-            for name in IMPLS {
+            for name in turn_order(round) {
                 let (mut server, addr) = self.start_server("neutral")?;
                 let mut args = vec![name.to_owned()];
                 args.extend(self.load_args(scenario, &addr));
@@ -383,7 +382,7 @@ impl Bench {
         eprintln!("bench: idle memory, {count} connections");
         let mut results: IdleResults = BTreeMap::new();
         for round in 1..=self.settings.rounds {
-            for name in IMPLS {
+            for name in turn_order(round) {
                 let result = self.idle_once(name, count);
                 match &result {
                     Ok((kib, n)) => eprintln!("bench:   round {round} {name:<18} {kib:.2} KiB per connection ({n} connections)"),
@@ -507,8 +506,8 @@ impl Bench {
              per frame, every echoed byte checked, each round trip timed into an HdrHistogram) \
              on core 1.\n\
              - Each run: a fresh server process, {warmup} s of warm-up traffic, then {duration} s \
-             measured. {rounds} rounds; within a round the servers take turns (A, B, C, ..., then \
-             again), and each figure is the median over the rounds.\n\
+             measured. {rounds} rounds; within a round the servers take turns, and each round starts with the next one (A, B, C, then \
+             B, C, A, ...), and each figure is the median over the rounds.\n\
              - Client side: each crate's client (`benches/src/bin/client-load/`) drives the same \
              scenarios against one fixed server, the neutral echo server (`benches/src/neutral.rs`).\n\
              - Idle memory: the server's resident set (VmRSS) just before and 1 s after the load \
