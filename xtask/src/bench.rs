@@ -33,7 +33,12 @@ use crate::{
     util::{cargo, has_program, root},
 };
 
-include!("../../benches/src/impls.rs");
+// Shared with the benchmark programs, where it is public.
+#[allow(unreachable_pub)]
+mod impls {
+    include!("../../benches/src/impls.rs");
+}
+use impls::IMPLS;
 
 /// The crates in the order they take turns in `round` (counted from 1): each round starts
 /// one crate further on, so no crate always runs first (after a pause or a build) or last.
