@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use sockeye_codec::apply_mask;
+use sockeye_codec::{apply_mask, apply_mask_at, extend_masked};
 
 fn mask_vs_memcpy(c: &mut Criterion) {
     let mut group = c.benchmark_group("mask");
@@ -21,6 +21,28 @@ fn mask_vs_memcpy(c: &mut Criterion) {
         });
         group.bench_with_input(BenchmarkId::new("copy_from_slice", size), &size, |b, _| {
             b.iter(|| black_box(&mut dst).copy_from_slice(black_box(&src)));
+        });
+        // Unmasking on the way into a message: two passes, or one.
+        let mut message = Vec::with_capacity(size);
+        group.bench_with_input(BenchmarkId::new("extend_then_mask", size), &size, |b, _| {
+            b.iter(|| {
+                message.clear();
+                message.extend_from_slice(black_box(&src));
+                apply_mask_at(&mut message, black_box([0x12, 0x34, 0x56, 0x78]), 1);
+                black_box(&message);
+            });
+        });
+        group.bench_with_input(BenchmarkId::new("extend_masked", size), &size, |b, _| {
+            b.iter(|| {
+                message.clear();
+                extend_masked(
+                    &mut message,
+                    black_box(&src),
+                    black_box([0x12, 0x34, 0x56, 0x78]),
+                    1,
+                );
+                black_box(&message);
+            });
         });
     }
     group.finish();

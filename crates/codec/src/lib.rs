@@ -71,6 +71,6 @@ pub use header::{
     decode_header, DecodeConfig, Header, Mode, MAX_CONTROL_PAYLOAD_BYTES, MAX_HEADER_BYTES, RSV1,
     RSV2, RSV3,
 };
-pub use mask::{apply_mask, apply_mask_at};
+pub use mask::{apply_mask, apply_mask_at, extend_masked};
 pub use opcode::OpCode;
 pub use utf8::{Utf8Error, Utf8Validator};
