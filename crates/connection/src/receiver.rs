@@ -6,7 +6,7 @@ use std::{
     task::{Context, Poll},
 };
 
-use bytes::BytesMut;
+use bytes::{Buf, BytesMut};
 use futures::{future::poll_fn, io::ReadHalf, AsyncRead, AsyncWrite, Future};
 use tracing::{debug, trace};
 
@@ -20,21 +20,18 @@ use crate::{
 /// The most read from the socket at once while a large payload is arriving.
 const MAX_READ_BYTES: usize = 256 * 1024;
 
-/// A payload with at least this much still to come, and nothing buffered, is read
-/// straight into the message.
-const DIRECT_READ_MIN_BYTES: usize = 16 * 1024;
+/// A data frame with at least this much payload is read exactly: never past its end, so the
+/// next frame's bytes do not have to be kept in the input buffer and copied a second time.
+const LARGE_FRAME_BYTES: u64 = 16 * 1024;
 
-/// Reads up to this size go through the thread's scratch buffer (see `poll_read_buffered`).
-const MAX_SCRATCH_BYTES: usize = 64 * 1024;
+/// Reads up to this size go through the thread's scratch buffer (see `poll_read`).
+const MAX_SCRATCH_BYTES: usize = MAX_READ_BYTES;
 
 std::thread_local! {
-    /// Zeroed memory that socket reads land in before being copied to a receiver's buffer.
+    /// Zeroed memory that socket reads land in; the protocol runs over the bytes in place,
+    /// and only what it leaves unused is copied to the receiver's input buffer.
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
-
-/// The most message capacity reserved ahead of the bytes that arrived, for a frame whose
-/// header announced more (within the configured limits).
-const MAX_RESERVE_AHEAD_BYTES: usize = 1024 * 1024;
 
 /// The most message-buffer capacity kept while the connection waits for input.
 const MAX_IDLE_MESSAGE_BYTES: usize = 64 * 1024;
@@ -226,14 +223,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
     fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<Event, Error>> {
         loop {
             self.shared.poll_opportunistic_flush(cx)?;
-            match self.proto.receive(&mut self.read_buf, &mut self.message)? {
-                Some(Event::Ping) => {
-                    trace!(len = self.proto.control_payload().len(), "ping received");
-                    // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a
-                    // Pong frame in response [...] as soon as is practical."
-                    self.shared.queue_pong(self.proto.control_payload());
-                    continue;
-                }
+            let (used, event) = run_protocol(
+                &mut self.proto,
+                &self.shared,
+                &self.read_buf,
+                &mut self.message,
+            )?;
+            self.read_buf.advance(used);
+            match event {
                 Some(event) => return Poll::Ready(Ok(self.returning(event, cx))),
                 None => self.shared.poll_uncork(cx)?,
             }
@@ -243,20 +240,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            // Inside a large data payload with nothing buffered: read straight into the
-            // message (one copy fewer), at most the rest of the frame.
-            let direct = match self.proto.data_payload_remaining() {
-                Some(rest) if rest >= DIRECT_READ_MIN_BYTES as u64 => {
-                    Some(usize::try_from(rest).unwrap_or(usize::MAX))
-                }
-                _ => None,
-            }
-            .filter(|_| self.read_buf.is_empty());
-            let result = match direct {
-                Some(rest) => self.poll_read_direct(cx, rest),
-                None => self.poll_read_buffered(cx),
-            };
-            match result {
+            match self.poll_read(cx) {
                 Poll::Pending => {
                     self.read_streak = 0;
                     if self.read_buf.is_empty() {
@@ -275,24 +259,15 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                         Poll::Pending => return Poll::Pending,
                     }
                 }
-                Poll::Ready(Ok(0)) => {
-                    self.shared.mark_failed();
-                    return Poll::Ready(Err(Error::ConnectionReset));
-                }
-                Poll::Ready(Ok(n)) => {
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok((n, event))) => {
                     self.read_streak += n;
                     if let Some(d) = &mut self.deadlines {
                         d.on_read();
                     }
-                    if direct.is_some() {
-                        if let Some(event) = self.proto.payload_appended(&mut self.message, n)? {
-                            return Poll::Ready(Ok(self.returning(event, cx)));
-                        }
+                    if let Some(event) = event {
+                        return Poll::Ready(Ok(self.returning(event, cx)));
                     }
-                }
-                Poll::Ready(Err(e)) => {
-                    self.shared.mark_failed();
-                    return Poll::Ready(Err(Error::Io(e)));
                 }
             }
         }
@@ -308,35 +283,56 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
         event
     }
 
-    /// Reads into the input buffer: `read_buffer_size` bytes, or up to the rest of a large
-    /// payload (at most [`MAX_READ_BYTES`]) while one is arriving.
-    ///
-    /// `futures::AsyncRead` needs initialised memory to read into. Zeroing the read buffer's
-    /// spare room before every read (8 KiB, as it then was) cost more than everything else about
-    /// a small message, and keeping a zeroed buffer per connection would cost its memory on
-    /// every idle connection. So reads of up to [`MAX_SCRATCH_BYTES`] go into one zeroed
-    /// scratch buffer per thread, and only the bytes that arrived are copied.
-    fn poll_read_buffered(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<usize>> {
-        let want = match self.proto.data_payload_remaining() {
-            Some(rest) if rest > self.read_buffer_size as u64 => usize::try_from(rest)
+    /// How much to read next: exactly the rest of a large data frame (at most
+    /// [`MAX_READ_BYTES`]), else `read_buffer_size` plus room for a frame header, so that a
+    /// frame of `read_buffer_size` arrives whole in one read.
+    fn read_size(&self) -> usize {
+        match self.proto.data_frame() {
+            Some((len, rest)) if len >= LARGE_FRAME_BYTES => usize::try_from(rest)
                 .unwrap_or(usize::MAX)
                 .min(MAX_READ_BYTES),
-            _ => self.read_buffer_size,
-        };
+            _ => self.read_buffer_size + codec::MAX_HEADER_BYTES,
+        }
+    }
+
+    /// Reads from the socket and, when nothing was buffered before, runs the protocol over
+    /// the new bytes where they landed. Returns how many bytes were read (0 is an error: the
+    /// peer went away without a close frame) and the first event they completed, if any.
+    ///
+    /// `futures::AsyncRead` needs initialised memory to read into. Zeroing a buffer's spare
+    /// room before every read (8 KiB, as it then was) cost more than everything else about a
+    /// small message, and keeping a zeroed buffer per connection would cost its memory on
+    /// every idle connection. So reads of up to [`MAX_SCRATCH_BYTES`] go into one zeroed
+    /// scratch buffer per thread, and the protocol takes the payload bytes straight from
+    /// there into the message: each byte is copied once, and only bytes the protocol could
+    /// not use yet (the start of the next frame) are kept in the input buffer.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<(usize, Option<Event>), Error>> {
+        let want = self.read_size();
         if want <= MAX_SCRATCH_BYTES {
-            let (io, read_buf) = (&mut self.io, &mut self.read_buf);
             let via_scratch = SCRATCH.with(|scratch| {
                 // Only a stream that reads from another receiver inside its own `poll_read`
                 // could find the scratch taken; it then takes the path below.
                 let mut scratch = scratch.try_borrow_mut().ok()?;
-                if scratch.len() < want {
-                    scratch.resize(want, 0);
+                if scratch.is_empty() {
+                    // Allocated zeroed at its full size once per thread: the allocator
+                    // hands out fresh zero pages, which take memory only once read into.
+                    *scratch = vec![0; MAX_SCRATCH_BYTES];
                 }
-                let result = Pin::new(io).poll_read(cx, &mut scratch[..want]);
-                if let Poll::Ready(Ok(n)) = result {
-                    read_buf.extend_from_slice(&scratch[..n]);
+                let n = match self.poll_io(cx, &mut scratch[..want]) {
+                    Poll::Ready(Ok(n)) => n,
+                    other => return Some(other.map_ok(|n| (n, None))),
+                };
+                let input = &scratch[..n];
+                if !self.read_buf.is_empty() {
+                    self.read_buf.extend_from_slice(input);
+                    return Some(Poll::Ready(Ok((n, None))));
                 }
-                Some(result)
+                let result = run_protocol(&mut self.proto, &self.shared, input, &mut self.message)
+                    .map(|(used, event)| {
+                        self.read_buf.extend_from_slice(&input[used..]);
+                        (n, event)
+                    });
+                Some(Poll::Ready(result))
             });
             if let Some(result) = via_scratch {
                 return result;
@@ -344,39 +340,37 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
         }
         let len = self.read_buf.len();
         self.read_buf.resize(len + want, 0);
-        let result = Pin::new(&mut self.io).poll_read(cx, &mut self.read_buf[len..]);
+        let (io, read_buf) = (&mut self.io, &mut self.read_buf);
+        let result = Pin::new(io).poll_read(cx, &mut read_buf[len..]);
         let n = match &result {
             Poll::Ready(Ok(n)) => *n,
             _ => 0,
         };
         self.read_buf.truncate(len + n);
-        result
+        self.io_outcome(result).map_ok(|n| (n, None))
     }
 
-    /// Reads up to `rest` payload bytes (at most [`MAX_READ_BYTES`]) onto the end of the
-    /// message, still masked; the caller reports them with `payload_appended`.
-    ///
-    /// Reserves what the frame still announces, up to [`MAX_RESERVE_AHEAD_BYTES`]: the header
-    /// was already checked against the frame and message limits, and a large message then
-    /// gets one allocation of the right size instead of a series of growing copies.
-    fn poll_read_direct(
-        &mut self,
-        cx: &mut Context<'_>,
-        rest: usize,
-    ) -> Poll<std::io::Result<usize>> {
-        let want = rest.min(MAX_READ_BYTES);
-        let len = self.message.len();
-        self.message.reserve(rest.min(MAX_RESERVE_AHEAD_BYTES));
-        // The stream takes an initialised slice: zero the part read into (cheaper than the
-        // copy out of the input buffer it replaces).
-        self.message.resize(len + want, 0);
-        let result = Pin::new(&mut self.io).poll_read(cx, &mut self.message[len..]);
-        let n = match &result {
-            Poll::Ready(Ok(n)) => *n,
-            _ => 0,
-        };
-        self.message.truncate(len + n);
-        result
+    /// One read from the socket into `buf`, its outcome as [`Self::io_outcome`] gives it.
+    fn poll_io(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<Result<usize, Error>> {
+        let result = Pin::new(&mut self.io).poll_read(cx, buf);
+        self.io_outcome(result)
+    }
+
+    /// A read's outcome: the bytes read, or the error that ends the connection (end of
+    /// stream without a close frame is [`Error::ConnectionReset`]).
+    fn io_outcome(&self, result: Poll<std::io::Result<usize>>) -> Poll<Result<usize, Error>> {
+        match result {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(0)) => {
+                self.shared.mark_failed();
+                Poll::Ready(Err(Error::ConnectionReset))
+            }
+            Poll::Ready(Ok(n)) => Poll::Ready(Ok(n)),
+            Poll::Ready(Err(e)) => {
+                self.shared.mark_failed();
+                Poll::Ready(Err(Error::Io(e)))
+            }
+        }
     }
 
     /// Checks the timeouts while the socket has nothing to read. `Ready(Ok)` means a
@@ -407,5 +401,29 @@ impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         // No receiver will write corked replies any more: senders must write their own.
         self.shared.input_drained();
+    }
+}
+
+/// Runs the protocol over `input` until it needs more bytes or has an event for the caller,
+/// answering pings on the way. Returns how many bytes it used and the event.
+fn run_protocol<T: AsyncRead + AsyncWrite + Unpin>(
+    proto: &mut Receiving,
+    shared: &Shared<T>,
+    input: &[u8],
+    message: &mut Vec<u8>,
+) -> Result<(usize, Option<Event>), Error> {
+    let mut at = 0;
+    loop {
+        let (used, event) = proto.receive_from(&input[at..], message)?;
+        at += used;
+        match event {
+            Some(Event::Ping) => {
+                trace!(len = proto.control_payload().len(), "ping received");
+                // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a
+                // Pong frame in response [...] as soon as is practical."
+                shared.queue_pong(proto.control_payload());
+            }
+            event => return Ok((at, event)),
+        }
     }
 }

@@ -7,15 +7,13 @@
 //! # `Receiving`: call order
 //! - Input: append bytes read from the socket to a `BytesMut`, then call
 //!   [`Receiving::receive`] with it and the message buffer, repeatedly, until it returns
-//!   `Ok(None)` ("need more bytes").
+//!   `Ok(None)` ("need more bytes"). Or, with nothing buffered, run
+//!   [`Receiving::receive_from`] over the bytes where they were read and keep only what it
+//!   did not use: payload bytes then go from the read straight into the message.
 //! - Output: each call consumes what it used from the input and returns at most one
 //!   [`Event`]. Data is appended to the message buffer as it arrives, so a message never
 //!   needs a second copy in the input buffer. A [`Event::Ping`] must be answered with a pong
 //!   carrying [`Receiving::control_payload`]; a [`Event::Close`] with a close frame.
-//! - Direct payload reads: while [`Receiving::data_payload_remaining`] is `Some` and the
-//!   input buffer is empty, the caller may instead read payload bytes (at most the rest of
-//!   the frame) from the socket straight onto the end of the message buffer and report them
-//!   with [`Receiving::payload_appended`], saving one copy of every byte of large messages.
 //! - After an error the caller sends a close frame with [`crate::Error::close_code`] and
 //!   stops: the state is not meant to be used again, and [`Receiving::receive`] returns
 //!   [`crate::Error::Closed`] from then on.
@@ -26,10 +24,10 @@
 
 use std::sync::{Arc, Mutex};
 
-use bytes::{Buf, BytesMut};
+use bytes::BytesMut;
 use codec::{
-    apply_mask_at, decode_header, parse_close_payload, CloseCode, DecodeConfig, Extension, Header,
-    Mode, OpCode, Utf8Validator, MAX_CONTROL_PAYLOAD_BYTES,
+    apply_mask_at, decode_header, extend_masked, parse_close_payload, CloseCode, DecodeConfig,
+    Extension, Header, Mode, OpCode, Utf8Validator, MAX_CONTROL_PAYLOAD_BYTES,
 };
 use rand::{rngs::StdRng, Rng, SeedableRng};
 
@@ -135,44 +133,60 @@ impl Receiving {
         &self.control
     }
 
-    /// How many payload bytes of the current data frame are still to come, if we are inside
-    /// one. The I/O layer uses it to read large payloads in large pieces.
-    pub(crate) fn data_payload_remaining(&self) -> Option<u64> {
+    /// The payload length of the data frame whose payload is arriving, and how much of it is
+    /// still to come, if we are inside one. The I/O layer uses it to size its reads.
+    pub(crate) fn data_frame(&self) -> Option<(u64, u64)> {
         self.frame
             .filter(|f| !f.header.opcode().is_control())
-            .map(|f| f.remaining)
+            .map(|f| (f.header.payload_len(), f.remaining))
     }
 
     /// Consumes bytes from `inp`, appending message data to `msg`; returns the next event or
     /// `None` when more input is needed. See the module docs for the call order.
+    #[cfg(any(test, feature = "__fuzzing"))]
     pub(crate) fn receive(
         &mut self,
         inp: &mut BytesMut,
         msg: &mut Vec<u8>,
     ) -> Result<Option<Event>, Error> {
+        let (used, event) = self.receive_from(inp, msg)?;
+        bytes::Buf::advance(inp, used);
+        Ok(event)
+    }
+
+    /// As [`Receiving::receive`], from a slice: returns how many bytes of `inp` were used
+    /// (the caller keeps the rest for the next call) along with the event, if any.
+    pub(crate) fn receive_from(
+        &mut self,
+        inp: &[u8],
+        msg: &mut Vec<u8>,
+    ) -> Result<(usize, Option<Event>), Error> {
         if self.closed {
             return Err(Error::Closed);
         }
-        let result = self.receive_inner(inp, msg);
+        let mut used = 0;
+        let result = self.receive_inner(inp, &mut used, msg);
         if result.is_err() {
             self.closed = true;
         }
-        result
+        result.map(|event| (used, event))
     }
 
     fn receive_inner(
         &mut self,
-        inp: &mut BytesMut,
+        inp: &[u8],
+        used: &mut usize,
         msg: &mut Vec<u8>,
     ) -> Result<Option<Event>, Error> {
         loop {
+            let rest = &inp[*used..];
             let mut frame = match self.frame {
                 Some(f) => f,
-                None => match decode_header(inp, &self.config)? {
+                None => match decode_header(rest, &self.config)? {
                     None => return Ok(None),
                     Some((header, len)) => {
                         self.start_frame(&header, msg)?;
-                        inp.advance(len);
+                        *used += len;
                         FrameState {
                             header,
                             remaining: header.payload_len(),
@@ -181,31 +195,37 @@ impl Receiving {
                     }
                 },
             };
+            let rest = &inp[*used..];
             if frame.header.opcode().is_control() {
                 // Control payloads are at most 125 bytes: wait until all of it is here.
                 let len = frame.remaining as usize;
-                if inp.len() < len {
+                if rest.len() < len {
                     self.frame = Some(frame);
                     return Ok(None);
                 }
                 self.frame = None;
                 self.control.clear();
-                self.control.extend_from_slice(&inp[..len]);
-                inp.advance(len);
+                self.control.extend_from_slice(&rest[..len]);
+                *used += len;
                 if let Some(key) = frame.header.mask() {
                     apply_mask_at(&mut self.control, key, 0);
                 }
                 return self.control_event(frame.header.opcode()).map(Some);
             }
             // A data frame: take what has arrived of its payload.
-            let take = inp
+            let take = rest
                 .len()
                 .min(usize::try_from(frame.remaining).unwrap_or(usize::MAX));
             if take > 0 {
                 let from = msg.len();
-                msg.extend_from_slice(&inp[..take]);
-                inp.advance(take);
-                self.accept_payload(&mut frame, &mut msg[from..])?;
+                let piece = &rest[..take];
+                match frame.header.mask() {
+                    // Copied and unmasked in one pass.
+                    Some(key) => extend_masked(msg, piece, key, frame.done),
+                    None => msg.extend_from_slice(piece),
+                }
+                *used += take;
+                self.accept_payload(&mut frame, &msg[from..])?;
             }
             if frame.remaining > 0 {
                 self.frame = Some(frame);
@@ -218,56 +238,9 @@ impl Receiving {
         }
     }
 
-    /// Accounts for `n` payload bytes of the current data frame that the I/O layer read from
-    /// the socket straight onto the end of `msg` (still masked), instead of passing them
-    /// through the input buffer: unmasks them in place, checks their UTF-8 and, if they end
-    /// the message, returns it, exactly as [`Receiving::receive`] would have.
-    ///
-    /// Call only while [`Receiving::data_payload_remaining`] is `Some(rest)`, with the input
-    /// buffer empty and `n <= rest`; after a frame that is not the last of its message ends
-    /// this way, `receive` decodes the next header as usual.
-    pub(crate) fn payload_appended(
-        &mut self,
-        msg: &mut Vec<u8>,
-        n: usize,
-    ) -> Result<Option<Event>, Error> {
-        if self.closed {
-            return Err(Error::Closed);
-        }
-        let mut frame = self
-            .frame
-            .filter(|f| !f.header.opcode().is_control())
-            .expect("payload_appended is called inside a data frame's payload only");
-        assert!(
-            n as u64 <= frame.remaining && n <= msg.len(),
-            "more bytes appended than the frame has left"
-        );
-        let from = msg.len() - n;
-        if let Err(e) = self.accept_payload(&mut frame, &mut msg[from..]) {
-            self.closed = true;
-            return Err(e);
-        }
-        if frame.remaining > 0 {
-            self.frame = Some(frame);
-            return Ok(None);
-        }
-        self.frame = None;
-        if !frame.header.is_fin() {
-            return Ok(None);
-        }
-        let result = self.finish_message(msg).map(|d| Some(Event::Data(d)));
-        if result.is_err() {
-            self.closed = true;
-        }
-        result
-    }
-
-    /// Unmasks `piece`, the next payload bytes of the data frame `frame`, in place, checks
-    /// them as UTF-8 when the message is text, and counts them.
-    fn accept_payload(&mut self, frame: &mut FrameState, piece: &mut [u8]) -> Result<(), Error> {
-        if let Some(key) = frame.header.mask() {
-            apply_mask_at(piece, key, frame.done);
-        }
+    /// Accounts for `piece`, the next payload bytes of the data frame `frame` (unmasked
+    /// already): checks them as UTF-8 when the message is text, and counts them.
+    fn accept_payload(&mut self, frame: &mut FrameState, piece: &[u8]) -> Result<(), Error> {
         frame.done += piece.len();
         frame.remaining -= piece.len() as u64;
         let message = self

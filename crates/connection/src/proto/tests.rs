@@ -40,7 +40,7 @@ enum Seen {
     Error(Option<CloseCode>),
 }
 
-/// Records the result of one `receive` or `payload_appended` call: `None` when more input
+/// Records the result of one `receive` or `receive_from` call: `None` when more input
 /// is needed, `Some(true)` when the stream is over (a close or an error).
 fn record(
     seen: &mut Vec<Seen>,
@@ -93,16 +93,32 @@ fn run(mut rx: Receiving, wire: &[u8], split: usize) -> Vec<Seen> {
     seen
 }
 
-/// Like [`run`], but reads as the connection's receiver does for large payloads: whenever
-/// the input buffer is empty inside a data frame's payload, the next bytes (at most the
-/// rest of the frame, at most `max_direct` at a time) go straight onto the message buffer
-/// and are reported with `payload_appended`.
-fn run_direct(mut rx: Receiving, wire: &[u8], split: usize, max_direct: usize) -> Vec<Seen> {
+/// Like [`run`], but as the connection's receiver works: input arrives in reads of at most
+/// `max_read` bytes; while nothing is buffered, the protocol runs over each read in place
+/// (`receive_from`) and only what it leaves unused is buffered for `receive`.
+fn run_in_place(mut rx: Receiving, wire: &[u8], split: usize, max_read: usize) -> Vec<Seen> {
     let mut seen = Vec::new();
     let mut inp = BytesMut::new();
     let mut msg = Vec::new();
-    for mut piece in [&wire[..split], &wire[split..]] {
-        loop {
+    for piece in [&wire[..split], &wire[split..]] {
+        for read in piece.chunks(max_read) {
+            if !inp.is_empty() {
+                inp.extend_from_slice(read);
+            } else {
+                let mut at = 0;
+                loop {
+                    let result = rx.receive_from(&read[at..], &mut msg).map(|(used, event)| {
+                        at += used;
+                        event
+                    });
+                    match record(&mut seen, result, &mut rx, &mut inp, &mut msg) {
+                        None => break,
+                        Some(true) => return seen,
+                        Some(false) => {}
+                    }
+                }
+                inp.extend_from_slice(&read[at..]);
+            }
             loop {
                 let result = rx.receive(&mut inp, &mut msg);
                 match record(&mut seen, result, &mut rx, &mut inp, &mut msg) {
@@ -111,40 +127,21 @@ fn run_direct(mut rx: Receiving, wire: &[u8], split: usize, max_direct: usize) -
                     Some(false) => {}
                 }
             }
-            if piece.is_empty() {
-                break;
-            }
-            match rx.data_payload_remaining() {
-                Some(rest) if inp.is_empty() => {
-                    assert!(rest > 0, "a finished frame is never left pending");
-                    let n = piece.len().min(rest as usize).min(max_direct);
-                    msg.extend_from_slice(&piece[..n]);
-                    piece = &piece[n..];
-                    let result = rx.payload_appended(&mut msg, n);
-                    if record(&mut seen, result, &mut rx, &mut inp, &mut msg) == Some(true) {
-                        return seen;
-                    }
-                }
-                _ => {
-                    inp.extend_from_slice(piece);
-                    piece = &[];
-                }
-            }
         }
     }
     seen
 }
 
 /// Asserts that every split of `wire` gives `expected`, through the input buffer alone and
-/// with direct payload reads of every size.
+/// run in place over reads of every size.
 fn assert_all_splits(make: impl Fn() -> Receiving, wire: &[u8], expected: &[Seen]) {
     for split in 0..=wire.len() {
         assert_eq!(run(make(), wire, split), expected, "split at {split}");
-        for max_direct in [1, 3, usize::MAX] {
+        for max_read in [1, 3, usize::MAX] {
             assert_eq!(
-                run_direct(make(), wire, split, max_direct),
+                run_in_place(make(), wire, split, max_read),
                 expected,
-                "split at {split}, direct reads of at most {max_direct}"
+                "split at {split}, read in place {max_read} bytes at a time"
             );
         }
     }
@@ -416,7 +413,7 @@ fn a_declared_length_allocates_nothing_until_bytes_arrive() {
     assert_eq!(rx.receive(&mut inp, &mut msg).unwrap(), None);
     assert_eq!(msg.len(), 10);
     assert!(msg.capacity() < 4096, "capacity {}", msg.capacity());
-    assert_eq!(rx.data_payload_remaining(), Some((1 << 20) - 10));
+    assert_eq!(rx.data_frame(), Some((1 << 20, (1 << 20) - 10)));
 }
 
 // Sending.
@@ -570,7 +567,7 @@ mod props {
             }
             let at = split.index(out.len() + 1);
             prop_assert_eq!(&run(server(), &out, at), &expected);
-            prop_assert_eq!(run_direct(server(), &out, at, 5), expected);
+            prop_assert_eq!(run_in_place(server(), &out, at, 5), expected);
         }
 
         #[test]
@@ -578,7 +575,7 @@ mod props {
             let mode = if client { Mode::Client } else { Mode::Server };
             let at = split.index(bytes.len() + 1);
             let _ = run(Receiving::new(mode, 256, 128, None), &bytes, at);
-            let _ = run_direct(Receiving::new(mode, 256, 128, None), &bytes, at, 7);
+            let _ = run_in_place(Receiving::new(mode, 256, 128, None), &bytes, at, 7);
         }
     }
 }
