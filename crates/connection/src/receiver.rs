@@ -27,8 +27,13 @@ const LARGE_FRAME_BYTES: u64 = 16 * 1024;
 /// Reads up to this size go through the thread's scratch buffer (see `poll_read`).
 const MAX_SCRATCH_BYTES: usize = MAX_READ_BYTES;
 
+/// The most input the protocol can leave unused before a read: an incomplete frame header,
+/// or an incomplete control frame (it waits for a control frame whole). Data payloads are
+/// always taken as they come, and complete frames are processed before reading again.
+const MAX_CARRY_BYTES: usize = codec::MAX_HEADER_BYTES + codec::MAX_CONTROL_PAYLOAD_BYTES;
+
 std::thread_local! {
-    /// Zeroed memory that socket reads land in; the protocol runs over the bytes in place,
+    /// Zeroed memory that socket reads land in (after room for the bytes carried over); the protocol runs over the bytes in place,
     /// and only what it leaves unused is copied to the receiver's input buffer.
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
@@ -304,11 +309,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
     /// small message, and keeping a zeroed buffer per connection would cost its memory on
     /// every idle connection. So reads of up to [`MAX_SCRATCH_BYTES`] go into one zeroed
     /// scratch buffer per thread, and the protocol takes the payload bytes straight from
-    /// there into the message: each byte is copied once, and only bytes the protocol could
-    /// not use yet (the start of the next frame) are kept in the input buffer.
+    /// there into the message: each byte is copied once. Bytes the protocol could not use yet
+    /// (the start of the next frame) are kept in the input buffer; the next read puts them
+    /// back in front of what it reads (they are few: see [`MAX_CARRY_BYTES`]).
     fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<Result<(usize, Option<Event>), Error>> {
         let want = self.read_size();
-        if want <= MAX_SCRATCH_BYTES {
+        let carry = self.read_buf.len();
+        if want <= MAX_SCRATCH_BYTES && carry <= MAX_CARRY_BYTES {
             let via_scratch = SCRATCH.with(|scratch| {
                 // Only a stream that reads from another receiver inside its own `poll_read`
                 // could find the scratch taken; it then takes the path below.
@@ -316,17 +323,17 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                 if scratch.is_empty() {
                     // Allocated zeroed at its full size once per thread: the allocator
                     // hands out fresh zero pages, which take memory only once read into.
-                    *scratch = vec![0; MAX_SCRATCH_BYTES];
+                    *scratch = vec![0; MAX_CARRY_BYTES + MAX_SCRATCH_BYTES];
                 }
-                let n = match self.poll_io(cx, &mut scratch[..want]) {
+                let n = match self.poll_io(cx, &mut scratch[carry..carry + want]) {
                     Poll::Ready(Ok(n)) => n,
                     other => return Some(other.map_ok(|n| (n, None))),
                 };
-                let input = &scratch[..n];
-                if !self.read_buf.is_empty() {
-                    self.read_buf.extend_from_slice(input);
-                    return Some(Poll::Ready(Ok((n, None))));
-                }
+                // The few bytes left from before go in front of the new ones, so the
+                // protocol runs over both in place.
+                scratch[..carry].copy_from_slice(&self.read_buf);
+                self.read_buf.clear();
+                let input = &scratch[..carry + n];
                 let result = run_protocol(&mut self.proto, &self.shared, input, &mut self.message)
                     .map(|(used, event)| {
                         self.read_buf.extend_from_slice(&input[used..]);
