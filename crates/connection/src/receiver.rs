@@ -33,8 +33,9 @@ const MAX_SCRATCH_BYTES: usize = MAX_READ_BYTES;
 const MAX_CARRY_BYTES: usize = codec::MAX_HEADER_BYTES + codec::MAX_CONTROL_PAYLOAD_BYTES;
 
 std::thread_local! {
-    /// Zeroed memory that socket reads land in (after room for the bytes carried over); the protocol runs over the bytes in place,
-    /// and only what it leaves unused is copied to the receiver's input buffer.
+    /// Zeroed memory that socket reads land in, after room for the bytes carried over from
+    /// the last read. The protocol runs over the bytes in place, and only what it leaves
+    /// unused is copied to the receiver's input buffer.
     static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
@@ -300,9 +301,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
         }
     }
 
-    /// Reads from the socket and, when nothing was buffered before, runs the protocol over
-    /// the new bytes where they landed. Returns how many bytes were read (0 is an error: the
-    /// peer went away without a close frame) and the first event they completed, if any.
+    /// Reads from the socket and runs the protocol over the new bytes where they landed.
+    /// Returns how many bytes were read (none is an error: the peer went away without a
+    /// close frame) and the first event they completed, if any.
     ///
     /// `futures::AsyncRead` needs initialised memory to read into. Zeroing a buffer's spare
     /// room before every read (8 KiB, as it then was) cost more than everything else about a
