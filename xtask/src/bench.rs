@@ -100,6 +100,10 @@ const SCENARIOS: [Scenario; 6] = [
     },
 ];
 
+/// Rounds per scenario unless `--rounds` says otherwise: single runs here vary by up to
+/// ~40%, and the median of five is steadier than that of three.
+const DEFAULT_ROUNDS: usize = 5;
+
 struct Settings {
     quick: bool,
     rounds: usize,
@@ -124,7 +128,7 @@ struct Run {
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let mut settings = Settings {
         quick: false,
-        rounds: 3,
+        rounds: DEFAULT_ROUNDS,
         warmup: 1.0,
         duration: 3.0,
         idle: 10_000,
@@ -494,11 +498,17 @@ impl Bench {
         let _ = writeln!(md, "# Benchmarks\n");
         let _ = writeln!(
             md,
-            "Written by `cargo xtask bench{}` on {}; do not edit by hand. The machine is shared \
-             and noisy: read the ratios to sockeye (same run, same machine), not the absolute \
-             figures alone.\n",
+            "Written by `cargo xtask bench{}{}` on {}, from commit {}; do not edit by hand. The \
+             machine is shared and noisy: read the ratios to sockeye (same run, same machine), \
+             not the absolute figures alone.\n",
             if s.quick { " --quick" } else { "" },
-            today()
+            if !s.quick && s.rounds != DEFAULT_ROUNDS {
+                format!(" --rounds {}", s.rounds)
+            } else {
+                String::new()
+            },
+            today(),
+            commit()
         );
         let _ = writeln!(md, "## Machine\n\n{}\n", machine());
         let _ = writeln!(md, "## Method\n");
@@ -797,6 +807,36 @@ fn output(program: &str, args: &[&str]) -> String {
 
 fn today() -> String {
     output("date", &["-u", "+%Y-%m-%d %H:%M UTC"])
+}
+
+/// The commit the measured code is from, marked when the crates or benchmarks had
+/// uncommitted changes.
+fn commit() -> String {
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .args(args)
+            .current_dir(root())
+            .output()
+    };
+    let hash = match git(&["rev-parse", "--short", "HEAD"]) {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        _ => return "unknown (no git)".to_owned(),
+    };
+    let clean = git(&[
+        "diff",
+        "--quiet",
+        "HEAD",
+        "--",
+        "crates",
+        "benches",
+        "Cargo.lock",
+    ])
+    .is_ok_and(|out| out.status.success());
+    if clean {
+        format!("`{hash}`")
+    } else {
+        format!("`{hash}` with uncommitted changes")
+    }
 }
 
 fn machine() -> String {

@@ -229,17 +229,20 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
     fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<Event, Error>> {
         loop {
             self.shared.poll_opportunistic_flush(cx)?;
-            let (used, event) = run_protocol(
-                &mut self.proto,
-                &self.shared,
-                &self.read_buf,
-                &mut self.message,
-            )?;
-            self.read_buf.advance(used);
-            match event {
-                Some(event) => return Poll::Ready(Ok(self.returning(event, cx))),
-                None => self.shared.poll_uncork(cx)?,
+            // With no input left, the protocol has nothing to give (every event needs bytes).
+            if !self.read_buf.is_empty() {
+                let (used, event) = run_protocol(
+                    &mut self.proto,
+                    &self.shared,
+                    &self.read_buf,
+                    &mut self.message,
+                )?;
+                self.read_buf.advance(used);
+                if let Some(event) = event {
+                    return Poll::Ready(Ok(self.returning(event, cx)));
+                }
             }
+            self.shared.poll_uncork(cx)?;
             if self.read_streak >= FAIR_SHARE_BYTES {
                 // Let the executor run other tasks before reading on (see "Fairness").
                 self.read_streak = 0;
