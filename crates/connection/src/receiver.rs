@@ -238,8 +238,11 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     &mut self.message,
                 )?;
                 self.read_buf.advance(used);
-                if let Some(event) = event {
-                    return Poll::Ready(Ok(self.returning(event, cx)));
+                match event {
+                    // Back to the top, which writes its pong before anything else is read.
+                    Some(Event::Ping) => continue,
+                    Some(event) => return Poll::Ready(Ok(self.returning(event, cx))),
+                    None => {}
                 }
             }
             self.shared.poll_uncork(cx)?;
@@ -274,8 +277,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     if let Some(d) = &mut self.deadlines {
                         d.on_read();
                     }
-                    if let Some(event) = event {
-                        return Poll::Ready(Ok(self.returning(event, cx)));
+                    match event {
+                        Some(Event::Ping) | None => {}
+                        Some(event) => return Poll::Ready(Ok(self.returning(event, cx))),
                     }
                 }
             }
@@ -415,26 +419,23 @@ impl<T> Drop for Receiver<T> {
     }
 }
 
-/// Runs the protocol over `input` until it needs more bytes or has an event for the caller,
-/// answering pings on the way. Returns how many bytes it used and the event.
+/// Runs the protocol over `input` up to its next event, if any, and returns how many bytes
+/// it used along with the event. A ping's pong is queued here; the caller goes back to the
+/// top of its loop, which writes the pong before it goes on. (Going on first would answer
+/// a burst of pings with only the last pong, which RFC 6455 §5.5.3 allows but the
+/// Autobahn|Testsuite counts as a failure.)
 fn run_protocol<T: AsyncRead + AsyncWrite + Unpin>(
     proto: &mut Receiving,
     shared: &Shared<T>,
     input: &[u8],
     message: &mut Vec<u8>,
 ) -> Result<(usize, Option<Event>), Error> {
-    let mut at = 0;
-    loop {
-        let (used, event) = proto.receive_from(&input[at..], message)?;
-        at += used;
-        match event {
-            Some(Event::Ping) => {
-                trace!(len = proto.control_payload().len(), "ping received");
-                // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a
-                // Pong frame in response [...] as soon as is practical."
-                shared.queue_pong(proto.control_payload());
-            }
-            event => return Ok((at, event)),
-        }
+    let (used, event) = proto.receive_from(input, message)?;
+    if event == Some(Event::Ping) {
+        trace!(len = proto.control_payload().len(), "ping received");
+        // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong frame
+        // in response [...] as soon as is practical."
+        shared.queue_pong(proto.control_payload());
     }
+    Ok((used, event))
 }

@@ -1,5 +1,7 @@
 //! Messages both ways, pings answered, large payloads, leftover bytes, adapters.
 
+use std::time::Duration;
+
 use futures::{SinkExt, StreamExt};
 use sockeye_connection::{Builder, Data, Incoming, Message, Mode};
 use tokio_util::compat::TokioAsyncReadCompatExt;
@@ -76,6 +78,24 @@ async fn rfc6455_5_5_2_ping_is_answered_while_the_application_only_receives() {
     write(&mut peer, &masked(0x81, b"done")).await;
     let (data, buf) = task.await.unwrap();
     assert_eq!((data, &buf[..]), (Data::Text(4), &b"done"[..]));
+}
+
+#[tokio::test]
+async fn each_ping_of_a_burst_gets_its_own_pong() {
+    // The peer sends three pings in one write, then waits for three pongs (as the
+    // Autobahn|Testsuite's cases 2.10 and 2.11 do) while our application only receives.
+    let (_tx, mut rx, mut peer) = raw_peer(Mode::Server, |_| {});
+    let task = tokio::spawn(async move { rx.receive_data(&mut Vec::new()).await });
+    let burst: Vec<u8> = (b'1'..=b'3').flat_map(|n| masked(0x89, &[n])).collect();
+    write(&mut peer, &burst).await;
+    for n in b'1'..=b'3' {
+        let pong = tokio::time::timeout(Duration::from_secs(5), read_n(&mut peer, 3))
+            .await
+            .unwrap_or_else(|_| panic!("no pong for ping {}", n as char));
+        assert_eq!(pong, [0x8a, 1, n]);
+    }
+    write(&mut peer, &masked(0x82, b"done")).await;
+    assert_eq!(task.await.unwrap().unwrap(), Data::Binary(4));
 }
 
 #[tokio::test]
