@@ -3,7 +3,8 @@
 //!
 //! - Server side: every crate's `echo-server` (pinned to core 0) under the neutral `load`
 //!   generator (pinned to core 1), scenario by scenario, the servers interleaved round by
-//!   round, each round starting one further on (A, B, C, then B, C, A, ...), each run with its own warm-up; medians over the rounds.
+//!   round, each round starting one further on (A, B, C, then B, C, A, ...), each run with
+//!   its own warm-up; medians over the rounds.
 //! - Idle memory: the server's resident set before and after `load --idle N` opened N
 //!   connections (each exchanged one message), per connection.
 //! - Client side: every crate's `client-load` against the fixed `echo-server neutral`.
@@ -521,8 +522,9 @@ impl Bench {
              per frame, every echoed byte checked, each round trip timed into an HdrHistogram) \
              on core 1.\n\
              - Each run: a fresh server process, {warmup} s of warm-up traffic, then {duration} s \
-             measured. {rounds} rounds; within a round the servers take turns, and each round starts with the next one (A, B, C, then \
-             B, C, A, ...), and each figure is the median over the rounds.\n\
+             measured. {rounds} rounds: within a round the servers take turns, each round \
+             starting with the next one (A, B, C, then B, C, A, ...); each figure is the median \
+             over the rounds.\n\
              - Client side: each crate's client (`benches/src/bin/client-load/`) drives the same \
              scenarios against one fixed server, the neutral echo server (`benches/src/neutral.rs`).\n\
              - Idle memory: the server's resident set (VmRSS) just before and 1 s after the load \
@@ -812,27 +814,20 @@ fn today() -> String {
 /// The commit the measured code is from, marked when the crates or benchmarks had
 /// uncommitted changes.
 fn commit() -> String {
-    let git = |args: &[&str]| {
-        std::process::Command::new("git")
-            .args(args)
-            .current_dir(root())
-            .output()
-    };
-    let hash = match git(&["rev-parse", "--short", "HEAD"]) {
-        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).trim().to_owned(),
-        _ => return "unknown (no git)".to_owned(),
-    };
-    let clean = git(&[
-        "diff",
-        "--quiet",
-        "HEAD",
+    let root = root().display().to_string();
+    let hash = output("git", &["-C", &root, "rev-parse", "--short", "HEAD"]);
+    if hash.is_empty() {
+        return "unknown (no git)".to_owned();
+    }
+    let changes = [
+        "status",
+        "--porcelain",
         "--",
         "crates",
         "benches",
         "Cargo.lock",
-    ])
-    .is_ok_and(|out| out.status.success());
-    if clean {
+    ];
+    if output("git", &[&["-C", root.as_str()][..], &changes[..]].concat()).is_empty() {
         format!("`{hash}`")
     } else {
         format!("`{hash}` with uncommitted changes")

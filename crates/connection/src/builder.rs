@@ -22,11 +22,11 @@ pub const DEFAULT_MAX_FRAME_BYTES: usize = 64 * 1024 * 1024;
 /// The default payload size at which outgoing messages are split into frames: none, every
 /// message goes out as one frame.
 pub const DEFAULT_OUTGOING_FRAME_BYTES: usize = usize::MAX;
-/// The default size of each socket read, in bytes (64 KiB). Reads of up to 64 KiB land in a
-/// scratch buffer shared by all connections of a thread, and a connection keeps only the
-/// bytes that arrived, so a large read size costs no memory per connection; it lets one
-/// read take a whole batch of pipelined messages. Large payloads are read in pieces of up
-/// to 256 KiB, straight into the message, as they arrive.
+/// The default size of each socket read, in bytes (64 KiB). Reads land in a scratch buffer
+/// shared by all connections of a thread, and payload goes from there straight into the
+/// message, so a large read size costs no memory per connection; it lets one read take a
+/// whole batch of pipelined messages. A large frame's payload is read to its end in pieces
+/// of up to 256 KiB.
 pub const DEFAULT_READ_BUFFER_BYTES: usize = 64 * 1024;
 
 /// Configures a WebSocket connection over an established byte stream.
