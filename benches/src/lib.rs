@@ -55,11 +55,15 @@ pub struct Options {
     pub duration: Duration,
     /// Binary (default) or text messages.
     pub text: bool,
+    /// The process whose CPU time the report gives (`--cpu-pid`): the server under test for
+    /// `load`. Without it, the load program's own.
+    pub cpu_pid: Option<u32>,
 }
 
 impl Options {
     /// Parses `--addr A --conns N --size BYTES --pipeline K --warmup SECS --duration SECS
-    /// [--text]` from `args` (program name and positional arguments already removed).
+    /// [--text] [--cpu-pid PID]` from `args` (program name and positional arguments already
+    /// removed).
     pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Self, String> {
         let mut options = Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 9001)),
@@ -69,6 +73,7 @@ impl Options {
             warmup: Duration::from_secs(1),
             duration: Duration::from_secs(3),
             text: false,
+            cpu_pid: None,
         };
         while let Some(flag) = args.next() {
             if flag == "--text" {
@@ -84,6 +89,7 @@ impl Options {
                 "--pipeline" => options.pipeline = value.parse().map_err(|e| bad(&e))?,
                 "--warmup" => options.warmup = secs(&value).map_err(|e| bad(&e))?,
                 "--duration" => options.duration = secs(&value).map_err(|e| bad(&e))?,
+                "--cpu-pid" => options.cpu_pid = Some(value.parse().map_err(|e| bad(&e))?),
                 _ => return Err(format!("unknown option {flag}")),
             }
         }
@@ -180,6 +186,11 @@ pub struct Report {
     pub p99_us: f64,
     /// 99.9th percentile.
     pub p999_us: f64,
+    /// User CPU time of the measured process (see [`Options::cpu_pid`]) during the measured
+    /// interval, in seconds; `None` where `/proc` cannot tell.
+    pub cpu_user_s: Option<f64>,
+    /// Its system (kernel) CPU time.
+    pub cpu_system_s: Option<f64>,
 }
 
 impl Report {
@@ -189,7 +200,7 @@ impl Report {
         let _ = write!(
             s,
             "{{\"connections\":{},\"messages\":{},\"bytes\":{},\"seconds\":{:.4},\"errors\":{},\
-             \"p50_us\":{:.2},\"p99_us\":{:.2},\"p999_us\":{:.2}}}",
+             \"p50_us\":{:.2},\"p99_us\":{:.2},\"p999_us\":{:.2}",
             self.connections,
             self.messages,
             self.bytes,
@@ -199,6 +210,10 @@ impl Report {
             self.p99_us,
             self.p999_us
         );
+        if let (Some(user), Some(system)) = (self.cpu_user_s, self.cpu_system_s) {
+            let _ = write!(s, ",\"cpu_user_s\":{user:.2},\"cpu_system_s\":{system:.2}");
+        }
+        s.push('}');
         s
     }
 }
@@ -258,6 +273,8 @@ impl Recorder {
             p50_us: us(0.5),
             p99_us: us(0.99),
             p999_us: us(0.999),
+            cpu_user_s: None,
+            cpu_system_s: None,
         }
     }
 }
@@ -431,13 +448,35 @@ where
             });
         }
         tokio::time::sleep(options.warmup).await;
+        let cpu_pid = options.cpu_pid.unwrap_or_else(std::process::id);
+        let cpu_before = cpu_seconds(cpu_pid);
         recorder.start();
         let start = Instant::now();
         tokio::time::sleep(options.duration).await;
-        recorder.report(start.elapsed().as_secs_f64())
+        let mut report = recorder.report(start.elapsed().as_secs_f64());
+        if let (Some(before), Some(after)) = (cpu_before, cpu_seconds(cpu_pid)) {
+            report.cpu_user_s = Some(after.0 - before.0);
+            report.cpu_system_s = Some(after.1 - before.1);
+        }
+        report
     });
     emit(&report);
     std::process::exit(0)
+}
+
+/// The user and system CPU time a process has used so far, in seconds, from
+/// `/proc/PID/stat` (all its threads; in clock ticks, which Linux reports in units of
+/// 1/100 s to user space on every architecture it runs this on).
+fn cpu_seconds(pid: u32) -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may contain spaces: count fields
+    // from the last `)`. utime and stime are fields 14 and 15.
+    let mut fields = stat
+        .get(stat.rfind(')')? + 1..)?
+        .split_whitespace()
+        .skip(11);
+    let ticks = |f: Option<&str>| f?.parse::<f64>().ok().map(|t| t / 100.0);
+    Some((ticks(fields.next())?, ticks(fields.next())?))
 }
 
 /// Prints a report line on stdout.

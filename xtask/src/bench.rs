@@ -122,6 +122,9 @@ struct Run {
     p50: f64,
     p99: f64,
     p999: f64,
+    /// CPU time (user, system) of the measured process per message, in microseconds: the
+    /// server's on the server side, the client's on the client side.
+    cpu_us: Option<(f64, f64)>,
     errors: f64,
     failed: Option<String>,
 }
@@ -357,7 +360,11 @@ impl Bench {
         for round in 1..=self.settings.rounds {
             for name in turn_order(round) {
                 let (mut server, addr) = self.start_server(name)?;
-                let run = self.measure("load", self.load_args(scenario, &addr));
+                let mut args = self.load_args(scenario, &addr);
+                if let Some(pid) = server.child.as_ref().map(std::process::Child::id) {
+                    args.extend(["--cpu-pid".to_owned(), pid.to_string()]);
+                }
+                let run = self.measure("load", args);
                 if server.try_wait().is_some() {
                     eprintln!("bench: {name}'s echo-server exited during the run");
                 }
@@ -532,6 +539,11 @@ impl Bench {
              the difference divided by the connections.\n\
              - Ratios are to sockeye: above 1.00x means faster than sockeye (or, for memory and \
              latency, more than sockeye's).\n\
+             - CPU µs/msg: the CPU time the server (server side) or the client (client side) \
+             used during the measured interval, user and system (kernel) time from \
+             `/proc/PID/stat`, divided by the messages echoed in it. Both processes are busy in \
+             most scenarios, so this shows where each crate spends its time, and how much of \
+             it is the kernel's.\n\
              - Errors (wrong or missing echoes, failed connections) are counted and shown; a \
              crate that cannot run a scenario is shown as failed.\n",
             pin = if self.pinning { " (`taskset`)" } else { " (unpinned: no taskset or one core)" },
@@ -606,8 +618,13 @@ impl Run {
         match &self.failed {
             Some(e) => format!("failed: {e}"),
             None => format!(
-                "{:>11.0} msg/s {:>9.1} MiB/s  p50 {:>9.1} us  p99 {:>9.1} us  errors {}",
-                self.messages_per_s, self.mib_per_s, self.p50, self.p99, self.errors
+                "{:>11.0} msg/s {:>9.1} MiB/s  p50 {:>9.1} us  p99 {:>9.1} us  cpu {:>7.1} us/msg  errors {}",
+                self.messages_per_s,
+                self.mib_per_s,
+                self.p50,
+                self.p99,
+                self.cpu_us.map_or(f64::NAN, |(u, s)| u + s),
+                self.errors
             ),
         }
     }
@@ -616,12 +633,20 @@ impl Run {
 fn parse_report(line: &str) -> Result<Run, String> {
     let value = json::parse(line).map_err(|e| format!("report `{line}`: {e}"))?;
     let seconds = number(&value, "seconds")?.max(1e-9);
+    let messages = number(&value, "messages")?;
+    // Absent when the load program could not read `/proc`.
+    let cpu = |key| {
+        number(&value, key)
+            .ok()
+            .map(|s| s * 1e6 / messages.max(1.0))
+    };
     Ok(Run {
-        messages_per_s: number(&value, "messages")? / seconds,
+        messages_per_s: messages / seconds,
         mib_per_s: number(&value, "bytes")? / seconds / (1 << 20) as f64,
         p50: number(&value, "p50_us")?,
         p99: number(&value, "p99_us")?,
         p999: number(&value, "p999_us")?,
+        cpu_us: cpu("cpu_user_s").zip(cpu("cpu_system_s")),
         errors: number(&value, "errors")?,
         failed: None,
     })
@@ -724,7 +749,7 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
             continue;
         };
         let _ = writeln!(md, "### {}\n", scenario.title);
-        let _ = writeln!(md, "| crate | msg/s | vs sockeye | MiB/s | p50 µs | p99 µs | p99.9 µs | errors | runs |\n|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        let _ = writeln!(md, "| crate | msg/s | vs sockeye | MiB/s | p50 µs | p99 µs | p99.9 µs | CPU µs/msg (user + system) | errors | runs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         let base = med(r, "sockeye", |r| r.messages_per_s);
         for name in IMPLS {
             let runs = r.get(name).map_or(&[][..], Vec::as_slice);
@@ -742,12 +767,13 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
                 Some(v) => {
                     let _ = writeln!(
                         md,
-                        "| {name} | {v:.0} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {:.0} | {} |",
+                        "| {name} | {v:.0} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.0} | {} |",
                         base.map_or("-".to_owned(), |b| ratio(v, b)),
                         med(r, name, |r| r.mib_per_s).unwrap_or(0.0),
                         med(r, name, |r| r.p50).unwrap_or(0.0),
                         med(r, name, |r| r.p99).unwrap_or(0.0),
                         med(r, name, |r| r.p999).unwrap_or(0.0),
+                        cpu_cell(r, name),
                         runs.iter().map(|r| r.errors).sum::<f64>(),
                         shown.join(", ")
                     );
@@ -759,13 +785,25 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
                         .unwrap_or_default();
                     let _ = writeln!(
                         md,
-                        "| {name} | failed | - | - | - | - | - | - | {} |",
+                        "| {name} | failed | - | - | - | - | - | - | - | {} |",
                         why.replace('|', "/")
                     );
                 }
             }
         }
         md.push('\n');
+    }
+}
+
+/// The median CPU time per message of `name`'s runs, as "total (user + system)".
+fn cpu_cell(results: &Results, name: &str) -> String {
+    let user = med(results, name, |r| r.cpu_us.map_or(f64::NAN, |c| c.0));
+    let system = med(results, name, |r| r.cpu_us.map_or(f64::NAN, |c| c.1));
+    match (user, system) {
+        (Some(u), Some(s)) if u.is_finite() && s.is_finite() => {
+            format!("{:.1} ({u:.1} + {s:.1})", u + s)
+        }
+        _ => "-".to_owned(),
     }
 }
 
