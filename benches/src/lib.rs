@@ -464,23 +464,70 @@ where
     std::process::exit(0)
 }
 
-/// The user and system CPU time a process has used so far, in seconds, from
-/// `/proc/PID/stat` (all its threads; in clock ticks, which Linux reports in units of
-/// 1/100 s to user space on every architecture it runs this on).
+/// The user and system CPU time a process (all its threads) has used so far, in seconds,
+/// from `/proc/PID/stat`; `None` where there is no such file.
 fn cpu_seconds(pid: u32) -> Option<(f64, f64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name (field 2) is in parentheses and may contain spaces: count fields
-    // from the last `)`. utime and stime are fields 14 and 15.
+    cpu_from_stat(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+}
+
+/// utime and stime (fields 14 and 15) of a `/proc/PID/stat` line, in seconds. Linux gives
+/// them in clock ticks of `USER_HZ`, which is 100 per second on the architectures it runs
+/// this benchmark on (x86-64, arm64).
+fn cpu_from_stat(stat: &str) -> Option<(f64, f64)> {
+    // The command name (field 2) is in parentheses and may contain spaces and parentheses:
+    // count fields from the last `)`, which is followed by field 3.
     let mut fields = stat
         .get(stat.rfind(')')? + 1..)?
         .split_whitespace()
         .skip(11);
-    let ticks = |f: Option<&str>| f?.parse::<f64>().ok().map(|t| t / 100.0);
-    Some((ticks(fields.next())?, ticks(fields.next())?))
+    let seconds = |f: Option<&str>| f?.parse::<f64>().ok().map(|t| t / 100.0);
+    Some((seconds(fields.next())?, seconds(fields.next())?))
 }
 
 /// Prints a report line on stdout.
 #[allow(clippy::print_stdout)]
 pub fn emit(report: &Report) {
     println!("{}", report.to_json());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_times_are_read_past_a_command_name_with_spaces_and_parentheses() {
+        let stat = "4242 (echo (x) y) S 1 4242 4242 0 -1 4194560 120 0 0 0 345 1278 0 0 20 0 1 0";
+        assert_eq!(cpu_from_stat(stat), Some((3.45, 12.78)));
+        assert_eq!(cpu_from_stat("4242 (cut short) S 1 2"), None);
+    }
+
+    #[test]
+    fn this_process_has_cpu_times() {
+        let (user, system) = cpu_seconds(std::process::id()).expect("/proc/self exists");
+        assert!(user >= 0.0 && system >= 0.0);
+        assert_eq!(cpu_seconds(u32::MAX), None);
+    }
+
+    #[test]
+    fn cpu_times_appear_in_the_json_only_when_known() {
+        let mut report = Report {
+            connections: 1,
+            messages: 2,
+            bytes: 32,
+            seconds: 1.0,
+            errors: 0,
+            p50_us: 1.0,
+            p99_us: 2.0,
+            p999_us: 3.0,
+            cpu_user_s: None,
+            cpu_system_s: None,
+        };
+        assert!(!report.to_json().contains("cpu"));
+        assert!(report.to_json().ends_with("\"p999_us\":3.00}"));
+        report.cpu_user_s = Some(0.25);
+        report.cpu_system_s = Some(1.5);
+        assert!(report
+            .to_json()
+            .ends_with(",\"cpu_user_s\":0.25,\"cpu_system_s\":1.50}"));
+    }
 }

@@ -618,12 +618,13 @@ impl Run {
         match &self.failed {
             Some(e) => format!("failed: {e}"),
             None => format!(
-                "{:>11.0} msg/s {:>9.1} MiB/s  p50 {:>9.1} us  p99 {:>9.1} us  cpu {:>7.1} us/msg  errors {}",
+                "{:>11.0} msg/s {:>9.1} MiB/s  p50 {:>9.1} us  p99 {:>9.1} us  cpu {:>7} us/msg  errors {}",
                 self.messages_per_s,
                 self.mib_per_s,
                 self.p50,
                 self.p99,
-                self.cpu_us.map_or(f64::NAN, |(u, s)| u + s),
+                self.cpu_us
+                    .map_or("-".to_owned(), |(u, s)| format!("{:.1}", u + s)),
                 self.errors
             ),
         }
@@ -795,14 +796,21 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
     }
 }
 
-/// The median CPU time per message of `name`'s runs, as "total (user + system)".
+/// The medians of user and system CPU time per message over `name`'s runs that report
+/// them, as "user + system (user + system)"; "-" when none does.
 fn cpu_cell(results: &Results, name: &str) -> String {
-    let user = med(results, name, |r| r.cpu_us.map_or(f64::NAN, |c| c.0));
-    let system = med(results, name, |r| r.cpu_us.map_or(f64::NAN, |c| c.1));
-    match (user, system) {
-        (Some(u), Some(s)) if u.is_finite() && s.is_finite() => {
-            format!("{:.1} ({u:.1} + {s:.1})", u + s)
-        }
+    let cpu: Vec<(f64, f64)> = results
+        .get(name)
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter(|r| r.failed.is_none())
+        .filter_map(|r| r.cpu_us)
+        .collect();
+    match (
+        median(cpu.iter().map(|c| c.0).collect()),
+        median(cpu.iter().map(|c| c.1).collect()),
+    ) {
+        (Some(u), Some(s)) => format!("{:.1} ({u:.1} + {s:.1})", u + s),
         _ => "-".to_owned(),
     }
 }
@@ -1015,4 +1023,48 @@ fn criterion_result(new: &Path) -> Option<(String, String, String, String)> {
         _ => format!("{nanos:.1} ns"),
     };
     Some((group, function, input, cell))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPORT: &str = "{\"connections\":4,\"messages\":1000,\"bytes\":16000,\"seconds\":2.0000,\"errors\":0,\"p50_us\":10.00,\"p99_us\":20.00,\"p999_us\":30.00";
+
+    #[test]
+    fn cpu_time_is_turned_into_microseconds_per_message() {
+        let run = parse_report(&format!(
+            "{REPORT},\"cpu_user_s\":0.01,\"cpu_system_s\":0.03}}"
+        ))
+        .expect("a valid report");
+        assert_eq!(run.messages_per_s, 500.0);
+        let (user, system) = run.cpu_us.expect("cpu times were reported");
+        assert!((user - 10.0).abs() < 1e-9 && (system - 30.0).abs() < 1e-9);
+        assert_eq!(
+            parse_report(&format!("{REPORT}}}")).expect("valid").cpu_us,
+            None
+        );
+    }
+
+    #[test]
+    fn the_cpu_cell_takes_medians_over_the_runs_that_report_cpu() {
+        let run = |cpu| Run {
+            cpu_us: cpu,
+            ..Run::default()
+        };
+        let mut results: Results = BTreeMap::new();
+        results.insert(
+            "sockeye",
+            vec![
+                run(Some((1.0, 10.0))),
+                run(None),
+                run(Some((3.0, 30.0))),
+                run(Some((2.0, 20.0))),
+            ],
+        );
+        results.insert("soketto", vec![run(None)]);
+        assert_eq!(cpu_cell(&results, "sockeye"), "22.0 (2.0 + 20.0)");
+        assert_eq!(cpu_cell(&results, "soketto"), "-");
+        assert_eq!(cpu_cell(&results, "fastwebsockets"), "-");
+    }
 }
