@@ -1,4 +1,4 @@
-//! What the receiver hands out: [`Incoming`], [`Data`], [`CloseReason`], and owned
+//! What the receiver hands out: [`Incoming`], [`IncomingRef`], [`Data`], [`CloseReason`], and owned
 //! [`Message`]s for the `Stream`/`Sink` adapters.
 
 use std::fmt;
@@ -36,6 +36,43 @@ impl Incoming<'_> {
     /// Whether this is a binary message.
     pub fn is_binary(&self) -> bool {
         matches!(self, Self::Data(d) if d.is_binary())
+    }
+}
+
+/// What [`crate::Receiver::receive_ref`] returns: the message lent from the receiver's
+/// buffer until the next call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IncomingRef<'a> {
+    /// A text message (its UTF-8 has been validated).
+    Text(&'a str),
+    /// A binary message.
+    Binary(&'a [u8]),
+    /// A pong, with its payload.
+    Pong(&'a [u8]),
+    /// The peer closed the connection; its close has been answered.
+    Closed(CloseReason),
+}
+
+impl<'a> IncomingRef<'a> {
+    /// A data message described by `data`, whose bytes are `bytes`.
+    pub(crate) fn data(data: Data, bytes: &'a [u8]) -> Self {
+        debug_assert_eq!(data.len(), bytes.len());
+        match data {
+            Data::Text(_) => Self::Text(
+                std::str::from_utf8(bytes).expect("the receiver validated the text as UTF-8"),
+            ),
+            Data::Binary(_) => Self::Binary(bytes),
+        }
+    }
+
+    /// The payload of a data message: the text's bytes or the binary data.
+    pub fn data_bytes(&self) -> Option<&'a [u8]> {
+        match self {
+            Self::Text(t) => Some(t.as_bytes()),
+            Self::Binary(b) => Some(b),
+            Self::Pong(_) | Self::Closed(_) => None,
+        }
     }
 }
 

@@ -75,6 +75,7 @@ mod error;
 #[cfg(feature = "__fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
+mod inbuf;
 mod proto;
 mod receiver;
 mod sender;
@@ -87,7 +88,7 @@ pub use builder::{
     DEFAULT_READ_BUFFER_BYTES,
 };
 pub use codec::{CloseCode, Error as CodecError, Mode};
-pub use data::{ByteSlice125, CloseReason, Data, Incoming, Message, SliceTooLarge};
+pub use data::{ByteSlice125, CloseReason, Data, Incoming, IncomingRef, Message, SliceTooLarge};
 pub use error::Error;
 pub use receiver::Receiver;
 pub use sender::Sender;

@@ -11,10 +11,11 @@ use futures::{future::poll_fn, io::ReadHalf, AsyncRead, AsyncWrite, Future};
 use tracing::{debug, trace};
 
 use crate::{
-    proto::{Event, Receiving},
+    inbuf::InBuf,
+    proto::{Event, InPlace, Receiving},
     shared::Shared,
     timer::{Deadlines, Due},
-    CloseReason, Data, Error, Incoming,
+    CloseReason, Data, Error, Incoming, IncomingRef,
 };
 
 /// The most read from the socket at once while a large payload is arriving.
@@ -49,13 +50,15 @@ const FAIR_SHARE_BYTES: usize = 128 * 1024;
 /// Receives messages, and answers pings and close frames on its own.
 ///
 /// Created with its [`crate::Sender`] by [`crate::Builder::finish`]. Keep calling
-/// [`Receiver::receive`] (or [`Receiver::receive_data`]) for as long as the connection is
-/// open, even if you only send: pings and the peer's close are answered from inside it.
+/// [`Receiver::receive`] (or [`Receiver::receive_data`], [`Receiver::receive_ref`]) for as
+/// long as the connection is open, even if you only send: pings and the peer's close are
+/// answered from inside it.
 ///
 /// # Cancellation
-/// `receive` and `receive_data` are cancel-safe: every byte read and all progress on a
-/// message live in the receiver, never in the future, so dropping a `receive` future (in
-/// `select!`, or on a timeout) loses nothing; the next call carries on.
+/// `receive`, `receive_data` and `receive_ref` are cancel-safe: every byte read and all
+/// progress on a message live in the receiver, never in the future, so dropping one of
+/// their futures (in `select!`, or on a timeout) loses nothing; the next call of any of them
+/// carries on.
 ///
 /// # Fairness
 /// Once the receiver has read 128 KiB from the socket in a row without ever finding it
@@ -81,6 +84,26 @@ pub struct Receiver<T> {
     pings: u64,
     /// Bytes read since the socket last had nothing to read (or since we last yielded).
     read_streak: usize,
+    /// The input of [`Receiver::receive_ref`], where single-frame messages are lent from.
+    inbuf: InBuf,
+    /// `message` holds a message lent by [`Receiver::receive_ref`]: clear it before the next.
+    lent_message: bool,
+}
+
+/// What the receiver found for its caller.
+enum Found {
+    /// An event of the protocol (a data message is then in `message`).
+    Event(Event),
+    /// A single-frame data message, unmasked where it lies in `inbuf`.
+    InPlace(Data, std::ops::Range<usize>),
+}
+
+/// What [`Receiver::next`] hands to the public receive methods.
+enum Next {
+    /// A data message: in `inbuf` at the range, or in `message`.
+    Data(Data, Option<std::ops::Range<usize>>),
+    Pong,
+    Closed(CloseReason),
 }
 
 /// How the connection ended, remembered while our last close frame is written.
@@ -111,6 +134,8 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             deadlines,
             pings: 0,
             read_streak: 0,
+            inbuf: InBuf::default(),
+            lent_message: false,
         }
     }
 
@@ -125,22 +150,70 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
     /// been sent and the write side shut down before the error is returned. Also I/O errors,
     /// and [`Error::Closed`] once the connection is over.
     pub async fn receive(&mut self, message: &mut Vec<u8>) -> Result<Incoming<'_>, Error> {
+        Ok(match self.next(false).await? {
+            Next::Data(data, _) => {
+                self.deliver(message);
+                Incoming::Data(data)
+            }
+            Next::Pong => Incoming::Pong(self.proto.control_payload()),
+            Next::Closed(reason) => Incoming::Closed(reason),
+        })
+    }
+
+    /// Receives the next message, pong or close, and lends it to you: the fastest way to
+    /// receive when you do not need to keep the message (an echo, a parser that reads it
+    /// once, a forwarder).
+    ///
+    /// A message that arrived as one frame (most do) is read into the receiver's own buffer
+    /// and unmasked where it lies, so its bytes are never copied; one that arrived in
+    /// fragments is assembled first. The borrow ends with the next call. Otherwise this is
+    /// [`Receiver::receive`]: pings are answered, the peer's close is answered and returned
+    /// as [`IncomingRef::Closed`], and the same errors apply.
+    ///
+    /// The buffer is zeroed once and reused; while the connection waits for input with
+    /// nothing unread, it goes back to a small per-thread pool (at most 4 MiB), so idle
+    /// connections hold none.
+    ///
+    /// # Errors
+    /// As [`Receiver::receive`].
+    pub async fn receive_ref(&mut self) -> Result<IncomingRef<'_>, Error> {
+        Ok(match self.next(true).await? {
+            Next::Data(data, Some(range)) => IncomingRef::data(data, self.inbuf.get(range)),
+            Next::Data(data, None) => {
+                self.lent_message = true;
+                IncomingRef::data(data, &self.message)
+            }
+            Next::Pong => IncomingRef::Pong(self.proto.control_payload()),
+            Next::Closed(reason) => IncomingRef::Closed(reason),
+        })
+    }
+
+    /// Runs the connection up to the next data message, pong or close; `in_place` picks the
+    /// input path of [`Receiver::receive_ref`].
+    async fn next(&mut self, in_place: bool) -> Result<Next, Error> {
+        if self.lent_message {
+            self.message.clear();
+            self.lent_message = false;
+        }
         if self.pending.is_none() {
             if self.done {
                 return Err(Error::Closed);
             }
-            match poll_fn(|cx| self.poll_event(cx)).await {
-                Ok(Event::Data(data)) => {
-                    self.deliver(message);
-                    return Ok(Incoming::Data(data));
-                }
-                Ok(Event::Pong) => return Ok(Incoming::Pong(self.proto.control_payload())),
-                Ok(Event::Close(reason)) => {
+            let found = if in_place {
+                poll_fn(|cx| self.poll_in_place(cx)).await
+            } else {
+                poll_fn(|cx| self.poll_event(cx)).await.map(Found::Event)
+            };
+            match found {
+                Ok(Found::InPlace(data, range)) => return Ok(Next::Data(data, Some(range))),
+                Ok(Found::Event(Event::Data(data))) => return Ok(Next::Data(data, None)),
+                Ok(Found::Event(Event::Pong)) => return Ok(Next::Pong),
+                Ok(Found::Event(Event::Close(reason))) => {
                     trace!(code = reason.code.0, "close frame received");
                     self.shared.on_close_received(reason.code);
                     self.pending = Some(Outcome::Closed(reason));
                 }
-                Ok(Event::Ping) => unreachable!("poll_event answers pings itself"),
+                Ok(Found::Event(Event::Ping)) => unreachable!("poll_event answers pings itself"),
                 Err(e) => {
                     match e.close_code() {
                         Some(code) => debug!(%e, code = code.0, "failing the connection"),
@@ -180,7 +253,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             .take()
             .expect("set above or by an earlier call");
         match (outcome, flushed) {
-            (Outcome::Closed(reason), Ok(())) => Ok(Incoming::Closed(reason)),
+            (Outcome::Closed(reason), Ok(())) => Ok(Next::Closed(reason)),
             (Outcome::Closed(_), Err(e)) => {
                 self.shared.mark_failed();
                 if e.kind() == std::io::ErrorKind::TimedOut {
@@ -210,7 +283,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
     /// Whether the receiver holds bytes it has not processed yet (more messages may be
     /// available without reading the socket).
     pub fn has_buffered_data(&self) -> bool {
-        !self.read_buf.is_empty()
+        !self.read_buf.is_empty() || !self.inbuf.is_empty()
     }
 
     /// Hands the finished message to the caller without copying when it can.
@@ -227,6 +300,13 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
     /// Runs the protocol until it yields an event for the caller, reading as needed and
     /// queueing answers to pings.
     fn poll_event(&mut self, cx: &mut Context<'_>) -> Poll<Result<Event, Error>> {
+        if !self.inbuf.is_empty() {
+            // Left by `receive_ref`: this path reads from `read_buf`, and takes the message
+            // at the front from its start.
+            self.proto.abandon_in_place(self.inbuf.unread_mut());
+            self.read_buf.extend_from_slice(self.inbuf.unread());
+            self.inbuf.clear();
+        }
         loop {
             self.shared.poll_opportunistic_flush(cx)?;
             // With no input left, the protocol has nothing to give (every event needs bytes).
@@ -253,30 +333,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                 return Poll::Pending;
             }
             match self.poll_read(cx) {
-                Poll::Pending => {
-                    self.read_streak = 0;
-                    if self.read_buf.is_empty() {
-                        // Nothing buffered and nothing arriving: give the read buffer back
-                        // so an idle connection holds no read memory at all.
-                        self.read_buf = BytesMut::new();
-                    }
-                    if self.message.is_empty() && self.message.capacity() > MAX_IDLE_MESSAGE_BYTES {
-                        // Likewise the capacity a large message left (kept while messages
-                        // keep arriving, so a stream of them reuses one allocation).
-                        self.message = Vec::new();
-                    }
-                    match self.poll_deadlines(cx) {
-                        Poll::Ready(Ok(())) => continue,
-                        Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                        Poll::Pending => return Poll::Pending,
-                    }
-                }
+                Poll::Pending => match self.poll_idle(cx) {
+                    Poll::Ready(Ok(())) => continue,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                },
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
                 Poll::Ready(Ok((n, event))) => {
-                    self.read_streak += n;
-                    if let Some(d) = &mut self.deadlines {
-                        d.on_read();
-                    }
+                    self.on_read(n);
                     match event {
                         Some(Event::Ping) | None => {}
                         Some(event) => return Poll::Ready(Ok(self.returning(event, cx))),
@@ -286,9 +350,110 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
         }
     }
 
-    /// Tells the sender whether input is left over as `event` is returned (see `shared`).
-    fn returning(&self, event: Event, cx: &Context<'_>) -> Event {
+    /// As [`Receiver::poll_event`], for [`Receiver::receive_ref`]: reads go into `inbuf`, a
+    /// single-frame data message is taken where it lies, and everything else goes through
+    /// the protocol as usual (its data copied into `message`).
+    fn poll_in_place(&mut self, cx: &mut Context<'_>) -> Poll<Result<Found, Error>> {
+        if !self.read_buf.is_empty() {
+            // Left by the handshake or by `receive`: this path reads from `inbuf`.
+            self.inbuf.extend_from_slice(&self.read_buf);
+            self.read_buf = BytesMut::new();
+        }
+        loop {
+            self.shared.poll_opportunistic_flush(cx)?;
+            // The size of a single-frame message whose start is here, if it is incomplete.
+            let mut frame_len = None;
+            if !self.inbuf.is_empty() {
+                match self.proto.receive_in_place(self.inbuf.unread_mut())? {
+                    InPlace::Message {
+                        used,
+                        data,
+                        payload,
+                    } => {
+                        let at = self.inbuf.pos();
+                        self.inbuf.consume(used);
+                        let found = Found::InPlace(data, at + payload.start..at + payload.end);
+                        return Poll::Ready(Ok(self.returning(found, cx)));
+                    }
+                    InPlace::Incomplete { frame_len: len } => frame_len = Some(len),
+                    InPlace::NotApplicable => {
+                        let (used, event) = run_protocol(
+                            &mut self.proto,
+                            &self.shared,
+                            self.inbuf.unread(),
+                            &mut self.message,
+                        )?;
+                        self.inbuf.consume(used);
+                        match event {
+                            Some(Event::Ping) => continue,
+                            Some(event) => {
+                                return Poll::Ready(Ok(self.returning(Found::Event(event), cx)))
+                            }
+                            None => {}
+                        }
+                    }
+                }
+            }
+            self.shared.poll_uncork(cx)?;
+            if self.read_streak >= FAIR_SHARE_BYTES {
+                self.read_streak = 0;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            // A large frame is read exactly to its end, so the buffer is usually empty once
+            // its message is taken and the next read starts at the front, with nothing to
+            // move; a small one is read past, to take the frames behind it in the same read.
+            let want = match frame_len {
+                Some(len) if len >= LARGE_FRAME_BYTES as usize => {
+                    (len - self.inbuf.unread().len()).min(MAX_READ_BYTES)
+                }
+                _ => self.read_size(),
+            };
+            let result = Pin::new(&mut self.io).poll_read(cx, self.inbuf.room(want));
+            match self.io_outcome(result) {
+                Poll::Pending => match self.poll_idle(cx) {
+                    Poll::Ready(Ok(())) => {}
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                },
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(n)) => {
+                    self.inbuf.filled(n);
+                    self.on_read(n);
+                }
+            }
+        }
+    }
+
+    /// Bookkeeping after `n` bytes were read from the socket.
+    fn on_read(&mut self, n: usize) {
+        self.read_streak += n;
+        if let Some(d) = &mut self.deadlines {
+            d.on_read();
+        }
+    }
+
+    /// The socket has nothing to read: frees what an idle connection should not hold, and
+    /// checks the timeouts (see [`Receiver::poll_deadlines`] for the outcomes).
+    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.read_streak = 0;
         if self.read_buf.is_empty() {
+            // Nothing buffered and nothing arriving: give the read buffer back so an idle
+            // connection holds no read memory at all.
+            self.read_buf = BytesMut::new();
+        }
+        self.inbuf.release();
+        if self.message.is_empty() && self.message.capacity() > MAX_IDLE_MESSAGE_BYTES {
+            // Likewise the capacity a large message left (kept while messages keep
+            // arriving, so a stream of them reuses one allocation).
+            self.message = Vec::new();
+        }
+        self.poll_deadlines(cx)
+    }
+
+    /// Tells the sender whether input is left over as `event` is returned (see `shared`).
+    fn returning<E>(&self, event: E, cx: &Context<'_>) -> E {
+        if self.read_buf.is_empty() && self.inbuf.is_empty() {
             self.shared.input_drained();
         } else {
             self.shared.note_more_input(cx.waker());
@@ -414,6 +579,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        self.inbuf.clear();
         // No receiver will write corked replies any more: senders must write their own.
         self.shared.input_drained();
     }

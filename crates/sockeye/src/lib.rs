@@ -22,7 +22,7 @@ pub use handshake;
 
 /// Received data and its description.
 pub mod data {
-    pub use connection::{ByteSlice125, CloseReason, Data, Incoming, Message};
+    pub use connection::{ByteSlice125, CloseReason, Data, Incoming, IncomingRef, Message};
 }
 
 /// The extension trait and, with feature `deflate`, permessage-deflate.
@@ -34,7 +34,7 @@ pub mod extension {
 }
 
 pub use connection::{CloseCode, Mode, Receiver, Sender};
-pub use data::{Data, Incoming};
+pub use data::{Data, Incoming, IncomingRef};
 
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]

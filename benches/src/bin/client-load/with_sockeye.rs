@@ -3,12 +3,16 @@
 //! halves. Like the other clients' batching paths (`feed` + `flush`), the writer queues
 //! what the pipeline has room for with `feed_binary`/`feed_text` and flushes once; payloads
 //! of 16 KiB or more go through `send_binary_mut`, the documented way for a client to send
-//! an owned buffer without a copy (it masks in place and writes at once).
+//! an owned buffer without a copy (it masks in place and writes at once). Echoes are
+//! received with `receive_ref`, which lends each one from the receiver's buffer.
 
 use std::net::SocketAddr;
 
 use futures::future::try_join;
-use sockeye::tokio::{ClientStream, Config};
+use sockeye::{
+    tokio::{ClientStream, Config},
+    IncomingRef,
+};
 use sockeye_benches::{Pipeline, MAX_MESSAGE};
 
 use crate::{fail, Forever};
@@ -47,10 +51,13 @@ async fn write(mut sender: sockeye::Sender<ClientStream>, pipeline: &Pipeline) -
 }
 
 async fn read(mut receiver: sockeye::Receiver<ClientStream>, pipeline: &Pipeline) -> Forever {
-    let mut message = Vec::new();
     loop {
-        message.clear();
-        receiver.receive_data(&mut message).await.map_err(fail)?;
-        pipeline.echoed(&message)?;
+        // Lent from the receiver's buffer: checked where it lies, never copied.
+        match receiver.receive_ref().await.map_err(fail)? {
+            IncomingRef::Text(text) => pipeline.echoed(text.as_bytes())?,
+            IncomingRef::Binary(data) => pipeline.echoed(data)?,
+            IncomingRef::Closed(_) => return Err(fail(sockeye::connection::Error::Closed)),
+            _ => {}
+        }
     }
 }

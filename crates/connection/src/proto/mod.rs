@@ -61,6 +61,23 @@ pub(crate) enum Event {
     Close(CloseReason),
 }
 
+/// What [`Receiving::receive_in_place`] found at the front of its input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum InPlace {
+    /// A whole message, unmasked in place at `payload`; `used` bytes of the input are
+    /// consumed.
+    Message {
+        used: usize,
+        data: Data,
+        payload: std::ops::Range<usize>,
+    },
+    /// A single-frame message whose header has arrived, `frame_len` bytes on the wire in
+    /// all; nothing was consumed. Call again once the input holds all of it.
+    Incomplete { frame_len: usize },
+    /// Nothing to take in place: use [`Receiving::receive_from`].
+    NotApplicable,
+}
+
 /// The frame whose payload is arriving.
 #[derive(Debug, Clone, Copy)]
 struct FrameState {
@@ -93,6 +110,9 @@ pub(crate) struct Receiving {
     control: Vec<u8>,
     extensions: Option<Extensions>,
     closed: bool,
+    /// Payload bytes of the incomplete single-frame message at the front of the input that
+    /// [`Receiving::receive_in_place`] has already unmasked (and, for text, validated).
+    in_place_done: usize,
 }
 
 impl Receiving {
@@ -125,6 +145,7 @@ impl Receiving {
             control: Vec::new(),
             extensions,
             closed: false,
+            in_place_done: 0,
         }
     }
 
@@ -170,6 +191,101 @@ impl Receiving {
             self.closed = true;
         }
         result.map(|event| (used, event))
+    }
+
+    /// Takes a whole single-frame data message (FIN set, no extension bits) from the front of
+    /// `inp` and unmasks it where it lies, so its payload can be lent to the caller without a
+    /// copy. Applies only between messages; the caller falls back to
+    /// [`Receiving::receive_from`] for everything else (control frames, fragments, compressed
+    /// messages, and a header not yet complete).
+    ///
+    /// Checks the same rules as `receive_from` (header, message size, UTF-8 of text), with
+    /// the same errors, and fails the receiver in the same way. While the message is
+    /// incomplete, the payload that has arrived is unmasked and checked already, so invalid
+    /// UTF-8 fails as early as on the other path; the caller must then leave the frame at
+    /// the front of the input, or hand the input to [`Receiving::abandon_in_place`] before
+    /// it uses [`Receiving::receive_from`].
+    pub(crate) fn receive_in_place(&mut self, inp: &mut [u8]) -> Result<InPlace, Error> {
+        if self.closed {
+            return Err(Error::Closed);
+        }
+        if self.frame.is_some() || self.message.is_some() {
+            debug_assert_eq!(self.in_place_done, 0);
+            return Ok(InPlace::NotApplicable);
+        }
+        let result = self.in_place_inner(inp);
+        if result.is_err() {
+            self.closed = true;
+        }
+        result
+    }
+
+    fn in_place_inner(&mut self, inp: &mut [u8]) -> Result<InPlace, Error> {
+        let Some((header, header_len)) = decode_header(inp, &self.config)? else {
+            return Ok(InPlace::NotApplicable);
+        };
+        let opcode = header.opcode();
+        if !opcode.is_data_start() || !header.is_fin() || header.rsv() != 0 {
+            debug_assert_eq!(self.in_place_done, 0);
+            return Ok(InPlace::NotApplicable);
+        }
+        let len = header.payload_len();
+        if len > self.max_message {
+            return Err(Error::MessageTooLarge {
+                len,
+                max: self.max_message,
+            });
+        }
+        // At most the frame limit, which came from a `usize`; saturating all the same.
+        let end = usize::try_from(len)
+            .unwrap_or(usize::MAX)
+            .saturating_add(header_len);
+        // The payload that has arrived, of which the first `in_place_done` bytes were
+        // unmasked and checked by an earlier call.
+        let have = inp.len();
+        let arrived = &mut inp[header_len..end.min(have)];
+        let fresh = &mut arrived[self.in_place_done..];
+        if let Some(key) = header.mask() {
+            apply_mask_at(fresh, key, self.in_place_done);
+        }
+        if opcode == OpCode::Text {
+            // RFC 6455 §8.1, as in `accept_payload`: checked as the bytes arrive.
+            self.utf8
+                .feed(fresh)
+                .map_err(|_| codec::Error::InvalidUtf8)?;
+        }
+        if have < end {
+            self.in_place_done = arrived.len();
+            return Ok(InPlace::Incomplete { frame_len: end });
+        }
+        self.in_place_done = 0;
+        let data = if opcode == OpCode::Text {
+            self.utf8.finish().map_err(|_| codec::Error::InvalidUtf8)?;
+            Data::Text(end - header_len)
+        } else {
+            Data::Binary(end - header_len)
+        };
+        Ok(InPlace::Message {
+            used: end,
+            data,
+            payload: header_len..end,
+        })
+    }
+
+    /// Undoes the work [`Receiving::receive_in_place`] did on an incomplete message at the
+    /// front of `inp` (masks its payload again and forgets the UTF-8 state), so that
+    /// [`Receiving::receive_from`] can take the same input from the start.
+    pub(crate) fn abandon_in_place(&mut self, inp: &mut [u8]) {
+        if self.in_place_done == 0 {
+            return;
+        }
+        let done = std::mem::take(&mut self.in_place_done);
+        self.utf8 = Utf8Validator::new();
+        if let Ok(Some((header, header_len))) = decode_header(inp, &self.config) {
+            if let Some(key) = header.mask() {
+                apply_mask_at(&mut inp[header_len..header_len + done], key, 0);
+            }
+        }
     }
 
     fn receive_inner(

@@ -132,11 +132,57 @@ fn run_in_place(mut rx: Receiving, wire: &[u8], split: usize, max_read: usize) -
     seen
 }
 
-/// Asserts that every split of `wire` gives `expected`, through the input buffer alone and
-/// run in place over reads of every size.
+/// Like [`run`], but as `Receiver::receive_ref` works: each call first tries to take a whole
+/// single-frame message where it lies (`receive_in_place`) and falls back to `receive_from`.
+fn run_lent(mut rx: Receiving, wire: &[u8], split: usize) -> Vec<Seen> {
+    let mut seen = Vec::new();
+    let mut inp = BytesMut::new();
+    let mut msg = Vec::new();
+    for piece in [&wire[..split], &wire[split..]] {
+        inp.extend_from_slice(piece);
+        loop {
+            let result = match rx.receive_in_place(&mut inp) {
+                Ok(InPlace::Message {
+                    used,
+                    data,
+                    payload,
+                }) => {
+                    let bytes = inp[payload].to_vec();
+                    assert_eq!(data.len(), bytes.len());
+                    seen.push(match data {
+                        Data::Text(_) => Seen::Text(String::from_utf8(bytes).unwrap()),
+                        Data::Binary(_) => Seen::Binary(bytes),
+                    });
+                    bytes::Buf::advance(&mut inp, used);
+                    continue;
+                }
+                Ok(InPlace::Incomplete { frame_len }) => {
+                    assert!(frame_len > inp.len());
+                    break;
+                }
+                Ok(InPlace::NotApplicable) => rx.receive(&mut inp, &mut msg),
+                Err(e) => Err(e),
+            };
+            match record(&mut seen, result, &mut rx, &mut inp, &mut msg) {
+                None => break,
+                Some(true) => return seen,
+                Some(false) => {}
+            }
+        }
+    }
+    seen
+}
+
+/// Asserts that every split of `wire` gives `expected`, through the input buffer alone, run
+/// in place over reads of every size, and taking single-frame messages in place.
 fn assert_all_splits(make: impl Fn() -> Receiving, wire: &[u8], expected: &[Seen]) {
     for split in 0..=wire.len() {
         assert_eq!(run(make(), wire, split), expected, "split at {split}");
+        assert_eq!(
+            run_lent(make(), wire, split),
+            expected,
+            "split at {split}, taken in place"
+        );
         for max_read in [1, 3, usize::MAX] {
             assert_eq!(
                 run_in_place(make(), wire, split, max_read),
@@ -330,6 +376,40 @@ fn rfc6455_8_1_text_ending_mid_character_is_1007() {
         &wire,
         &[Seen::Error(Some(CloseCode::INVALID_PAYLOAD))],
     );
+}
+
+#[test]
+fn rfc6455_8_1_invalid_utf8_fails_fast_when_taken_in_place_too() {
+    let mut payload = vec![b'a'; 300];
+    payload[10] = 0xff;
+    let wire = client_frame(0x1, true, &payload);
+    let mut rx = server();
+    let mut inp = wire[..40].to_vec();
+    let err = rx.receive_in_place(&mut inp).unwrap_err();
+    assert_eq!(err.close_code(), Some(CloseCode::INVALID_PAYLOAD));
+}
+
+#[test]
+fn an_incomplete_message_taken_in_place_can_be_taken_by_receive_from_instead() {
+    let text = "héllo wörld, ".repeat(20);
+    let wire = client_frame(0x1, true, text.as_bytes());
+    let mut rx = server();
+    let mut inp = wire[..100].to_vec();
+    assert_eq!(
+        rx.receive_in_place(&mut inp).unwrap(),
+        InPlace::Incomplete {
+            frame_len: wire.len()
+        }
+    );
+    // Unmasked in place so far; abandoning masks it again.
+    assert_ne!(inp, wire[..100]);
+    rx.abandon_in_place(&mut inp);
+    assert_eq!(inp, wire[..100]);
+    let mut inp = BytesMut::from(&wire[..]);
+    let mut msg = Vec::new();
+    let event = rx.receive(&mut inp, &mut msg).unwrap();
+    assert_eq!(event, Some(Event::Data(Data::Text(text.len()))));
+    assert_eq!(msg, text.as_bytes());
 }
 
 #[test]

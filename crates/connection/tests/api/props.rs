@@ -16,7 +16,7 @@ use std::{
 
 use futures::{AsyncRead, AsyncWrite};
 use proptest::{collection::vec, prelude::*};
-use sockeye_connection::{Builder, Data, Error, Incoming, Mode};
+use sockeye_connection::{Builder, Data, Error, Incoming, IncomingRef, Mode, Receiver};
 use tokio::io::AsyncWriteExt;
 use tokio_util::compat::TokioAsyncReadCompatExt;
 
@@ -168,6 +168,7 @@ proptest! {
         sizes in vec(1..200usize, 1..8),
         pending_every in 2..10usize,
         seed in any::<u64>(),
+        lend in vec(any::<bool>(), 1..8),
     ) {
         let received = block_on(async {
             let (a, b) = tokio::io::duplex(1 << 16);
@@ -200,7 +201,17 @@ proptest! {
             };
             let receive = async {
                 let mut got = Vec::new();
-                loop {
+                for call in 0.. {
+                    if lend[call % lend.len()] {
+                        // `receive_ref` and `receive` take turns as `lend` says.
+                        match srx.receive_ref().await.expect("receive_ref") {
+                            IncomingRef::Text(t) => got.push(Sent::Text(t.to_owned())),
+                            IncomingRef::Binary(b) => got.push(Sent::Binary(b.to_vec())),
+                            IncomingRef::Closed(_) => return got,
+                            other => panic!("unexpected {other:?}"),
+                        }
+                        continue;
+                    }
                     let mut buf = Vec::new();
                     match srx.receive(&mut buf).await.expect("receive") {
                         Incoming::Data(Data::Text(n)) => {
@@ -212,6 +223,7 @@ proptest! {
                         other => panic!("unexpected {other:?}"),
                     }
                 }
+                unreachable!("the loop returns at the close")
             };
             tokio::join!(send, receive).1
         });
@@ -236,31 +248,96 @@ proptest! {
         sizes in vec(1..100usize, 1..8),
         pending_every in 2..10usize,
         max_message in 0..500usize,
+        lend in vec(any::<bool>(), 1..8),
     ) {
-        block_on(async {
-            let (a, mut peer) = tokio::io::duplex(1 << 16);
-            let mut server = Builder::new(Chunked::new(a.compat(), sizes, pending_every), Mode::Server);
-            server.set_max_message_size(max_message).set_max_frame_size(max_message);
-            let (_stx, mut srx) = server.finish();
-            peer.write_all(&garbage).await.expect("write");
-            // The peer stops sending; its read side stays open for our close frame.
-            peer.shutdown().await.expect("shutdown");
-            let mut buf = Vec::new();
-            loop {
-                buf.clear();
-                match srx.receive(&mut buf).await {
-                    Ok(Incoming::Data(data)) => {
-                        assert!(data.len() <= max_message);
-                        assert!(!data.is_text() || std::str::from_utf8(&buf).is_ok());
-                    }
-                    Ok(Incoming::Pong(p)) => assert!(p.len() <= 125),
-                    Ok(Incoming::Closed(_)) | Err(_) => break,
-                    Ok(other) => panic!("unexpected {other:?}"),
-                }
+        // The same bytes, read in the same pieces, by `receive` alone and by a mix of
+        // `receive_ref` and `receive`: the same outcomes, call by call.
+        let by_receive = block_on(outcomes(&garbage, &sizes, pending_every, max_message, &[false]));
+        let mixed = block_on(outcomes(&garbage, &sizes, pending_every, max_message, &lend));
+        prop_assert_eq!(by_receive, mixed);
+    }
+}
+
+/// What a server receiver makes of `garbage` (followed by the end of the stream), read in
+/// pieces of `sizes`: each call's outcome, using `receive_ref` where `lend` (cycled) says so.
+/// Checks the bounds of each outcome on the way.
+async fn outcomes(
+    garbage: &[u8],
+    sizes: &[usize],
+    pending_every: usize,
+    max_message: usize,
+    lend: &[bool],
+) -> Vec<String> {
+    let (a, mut peer) = tokio::io::duplex(1 << 16);
+    let mut server = Builder::new(
+        Chunked::new(a.compat(), sizes.to_vec(), pending_every),
+        Mode::Server,
+    );
+    server
+        .set_max_message_size(max_message)
+        .set_max_frame_size(max_message);
+    let (_stx, mut srx) = server.finish();
+    peer.write_all(garbage).await.expect("write");
+    // The peer stops sending; its read side stays open for our close frame.
+    peer.shutdown().await.expect("shutdown");
+    let mut seen = Vec::new();
+    for call in 0.. {
+        let outcome = if lend[call % lend.len()] {
+            next_ref(&mut srx, max_message).await
+        } else {
+            next(&mut srx, max_message).await
+        };
+        let end = outcome.starts_with("closed") || outcome.starts_with("error");
+        seen.push(outcome);
+        if end {
+            break;
+        }
+    }
+    // After the end, the receiver stays ended.
+    let mut buf = Vec::new();
+    assert!(srx.receive(&mut buf).await.is_err());
+    assert!(srx.receive_ref().await.is_err());
+    drop(peer);
+    seen
+}
+
+async fn next(rx: &mut Receiver<Chunked>, max_message: usize) -> String {
+    let mut buf = Vec::new();
+    match rx.receive(&mut buf).await {
+        Ok(Incoming::Data(data)) => {
+            assert!(data.len() <= max_message);
+            assert_eq!(data.len(), buf.len());
+            match data {
+                Data::Text(_) => format!("text {}", std::str::from_utf8(&buf).expect("validated")),
+                Data::Binary(_) => format!("binary {buf:?}"),
             }
-            // After the end, the receiver stays ended.
-            assert!(srx.receive(&mut buf).await.is_err());
-            drop(peer);
-        });
+        }
+        Ok(Incoming::Pong(p)) => {
+            assert!(p.len() <= 125);
+            format!("pong {p:?}")
+        }
+        Ok(Incoming::Closed(reason)) => format!("closed {reason:?}"),
+        Err(e) => format!("error {e:?} {:?}", e.close_code()),
+        Ok(other) => panic!("unexpected {other:?}"),
+    }
+}
+
+async fn next_ref(rx: &mut Receiver<Chunked>, max_message: usize) -> String {
+    match rx.receive_ref().await {
+        Ok(IncomingRef::Text(t)) => {
+            assert!(t.len() <= max_message);
+            format!("text {t}")
+        }
+        Ok(IncomingRef::Binary(b)) => {
+            assert!(b.len() <= max_message);
+            format!("binary {b:?}")
+        }
+        Ok(IncomingRef::Pong(p)) => {
+            assert!(p.len() <= 125);
+            format!("pong {p:?}")
+        }
+        Ok(IncomingRef::Closed(reason)) => format!("closed {reason:?}"),
+        Err(e) => format!("error {e:?} {:?}", e.close_code()),
+        Ok(other) => panic!("unexpected {other:?}"),
     }
 }
