@@ -11,7 +11,7 @@
 
 use std::net::SocketAddr;
 
-use sockeye::{tokio::Config, Incoming};
+use sockeye::{tokio::Config, IncomingRef};
 use tokio::net::{TcpListener, TcpStream};
 
 #[tokio::main]
@@ -60,16 +60,12 @@ fn config(deflate: bool) -> Config {
 async fn echo(tcp: TcpStream, config: &Config) -> Result<(), sockeye::tokio::Error> {
     tcp.set_nodelay(true)?;
     let (mut sender, mut receiver, _) = sockeye::tokio::accept_with(tcp, config).await?;
-    let mut message = Vec::new();
     loop {
-        message.clear();
-        match receiver.receive(&mut message).await {
-            Ok(Incoming::Data(data)) if data.is_text() => {
-                let text = std::str::from_utf8(&message).expect("the receiver validated UTF-8");
-                sender.send_text(text).await?;
-            }
-            Ok(Incoming::Data(_)) => sender.send_binary(&message).await?,
-            Ok(Incoming::Closed(_)) => return Ok(()),
+        // Each message is lent from the receiver's buffer (no copy) until the next call.
+        match receiver.receive_ref().await {
+            Ok(IncomingRef::Text(text)) => sender.send_text(text).await?,
+            Ok(IncomingRef::Binary(data)) => sender.send_binary(data).await?,
+            Ok(IncomingRef::Closed(_)) => return Ok(()),
             Ok(_) => {}
             // The peer broke the protocol: the receiver already sent the close frame.
             Err(e) => return Err(e.into()),

@@ -84,6 +84,11 @@ impl InBuf {
     pub(crate) fn room(&mut self, want: usize) -> &mut [u8] {
         if self.buf.is_empty() {
             self.buf = take_from_pool();
+            if self.buf.is_empty() {
+                // Zeroed by the allocator: large sizes come as fresh zero pages, which take
+                // memory only once a read writes them.
+                self.buf = vec![0; want];
+            }
         }
         if self.pos == self.end {
             self.pos = 0;
