@@ -5,7 +5,9 @@
 //! [`Sender`] and a [`Receiver`]. The receiver reassembles fragmented messages, validates
 //! UTF-8 as it arrives, enforces size limits before buffering, answers pings and close
 //! frames itself, and fails the connection with the right close code when the peer breaks
-//! the protocol. Tokio users wrap their stream with `tokio_util::compat`.
+//! the protocol. [`Receiver::receive`] hands each message over in your `Vec`;
+//! [`Receiver::receive_ref`] lends it from the buffer it was read into, without a copy.
+//! Tokio users wrap their stream with `tokio_util::compat`.
 //!
 //! **Invariant:** the protocol rules live in the sans-I/O `proto` module (bytes in, events
 //! out); `Sender` and `Receiver` only move bytes between it and the socket.
