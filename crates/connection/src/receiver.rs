@@ -45,7 +45,15 @@ const MAX_IDLE_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// How many bytes the receiver reads in a row, without the socket ever being empty, before
 /// it lets other tasks run (see "Fairness" on [`Receiver`]).
-const FAIR_SHARE_BYTES: usize = 128 * 1024;
+///
+/// Measured with `cargo xtask bench`'s programs, 4 connections x 64 KiB, pipeline 4, in
+/// alternating rounds of builds that differ only here. At 128 KiB the client's p99.9 was
+/// 3.3-6.8 ms over 8 rounds (the peers' clients: 1.7-1.9 ms in the last full run): it kept
+/// interrupting the reading of echoes that had already arrived. At 512 KiB the client's
+/// was 1.2-3.7 ms, but the server's p99 rose to 0.65-2.4 ms (0.51-0.63 at 128 KiB, in
+/// rounds without outside load): one connection's burst held up the others. At 256 KiB:
+/// server p99 0.58-1.0 ms, client p99.9 1.6-3.5 ms (1.6-1.9 in three rounds of four).
+const FAIR_SHARE_BYTES: usize = 256 * 1024;
 
 /// Receives messages, and answers pings and close frames on its own.
 ///
@@ -61,7 +69,7 @@ const FAIR_SHARE_BYTES: usize = 128 * 1024;
 /// carries on.
 ///
 /// # Fairness
-/// Once the receiver has read 128 KiB from the socket in a row without ever finding it
+/// Once the receiver has read 256 KiB from the socket in a row without ever finding it
 /// empty, `receive` wakes its own task and returns `Pending` once, before reading on, so
 /// that a connection whose peer keeps it busy with large messages takes turns with the
 /// other tasks of the executor instead of running until the executor's own budget (if it

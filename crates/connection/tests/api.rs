@@ -4,6 +4,7 @@ mod api {
     mod cancel;
     mod close;
     mod coalesce;
+    mod fairness;
     mod messages;
     mod props;
     mod timeouts;
