@@ -333,11 +333,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     None => {}
                 }
             }
-            self.shared.poll_uncork(cx)?;
-            if self.read_streak >= FAIR_SHARE_BYTES {
-                // Let the executor run other tasks before reading on (see "Fairness").
-                self.read_streak = 0;
-                cx.waker().wake_by_ref();
+            if self.before_read(cx)?.is_pending() {
                 return Poll::Pending;
             }
             match self.poll_read(cx) {
@@ -402,10 +398,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     }
                 }
             }
-            self.shared.poll_uncork(cx)?;
-            if self.read_streak >= FAIR_SHARE_BYTES {
-                self.read_streak = 0;
-                cx.waker().wake_by_ref();
+            if self.before_read(cx)?.is_pending() {
                 return Poll::Pending;
             }
             // A large frame is read exactly to its end, so the buffer is usually empty once
@@ -431,6 +424,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                 }
             }
         }
+    }
+
+    /// Runs before each socket read, with all buffered input used: writes the replies corked
+    /// for it, and returns `Pending` (having woken the task) when it is time to let other
+    /// tasks run (see "Fairness").
+    fn before_read(&mut self, cx: &mut Context<'_>) -> Result<Poll<()>, Error> {
+        self.shared.poll_uncork(cx)?;
+        if self.read_streak >= FAIR_SHARE_BYTES {
+            self.read_streak = 0;
+            cx.waker().wake_by_ref();
+            return Ok(Poll::Pending);
+        }
+        Ok(Poll::Ready(()))
     }
 
     /// Bookkeeping after `n` bytes were read from the socket.

@@ -5,13 +5,12 @@ use std::{
     task::{Context, Poll},
 };
 
-use futures::{task::noop_waker_ref, AsyncRead, AsyncWrite, Future};
+use futures::{task::noop_waker_ref, AsyncRead, Future};
 use sockeye_connection::{Builder, Data, IncomingRef, Mode};
 
-use super::util::masked;
+use super::util::{masked, Swallow};
 
-/// A stream that returns its input one byte per read, with `Pending` between bytes, and
-/// swallows writes.
+/// A reader that returns its input one byte per read, with `Pending` between bytes.
 #[derive(Debug)]
 struct Trickle {
     input: Vec<u8>,
@@ -40,22 +39,6 @@ impl AsyncRead for Trickle {
     }
 }
 
-impl AsyncWrite for Trickle {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Poll::Ready(Ok(buf.len()))
-    }
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-}
-
 #[test]
 fn receive_dropped_after_every_poll_loses_nothing() {
     let mut input = Vec::new();
@@ -68,7 +51,7 @@ fn receive_dropped_after_every_poll_loses_nothing() {
         pos: 0,
         ready: false,
     };
-    let (_tx, mut rx) = Builder::new(io, Mode::Server).finish();
+    let (_tx, mut rx) = Builder::new(Swallow(io), Mode::Server).finish();
     let mut cx = Context::from_waker(noop_waker_ref());
     let mut got = Vec::new();
     let mut polls = 0;
@@ -105,7 +88,7 @@ fn receive_ref_and_receive_dropped_in_turn_lose_nothing() {
         pos: 0,
         ready: false,
     };
-    let (_tx, mut rx) = Builder::new(io, Mode::Server).finish();
+    let (_tx, mut rx) = Builder::new(Swallow(io), Mode::Server).finish();
     let mut cx = Context::from_waker(noop_waker_ref());
     let mut got: Vec<(bool, Vec<u8>)> = Vec::new();
     let mut polls = 0;

@@ -9,13 +9,12 @@ use std::{
     task::{Context, Poll},
 };
 
-use futures::{task::ArcWake, AsyncRead, AsyncWrite, Future};
+use futures::{task::ArcWake, AsyncRead, Future};
 use sockeye_connection::{Builder, Data, IncomingRef, Mode};
 
-use super::util::masked;
+use super::util::{masked, Swallow};
 
-/// A stream that never runs dry: the same masked 64 KiB binary frame, over and over. Writes
-/// are swallowed.
+/// A reader that never runs dry: the same masked 64 KiB binary frame, over and over.
 #[derive(Debug)]
 struct Endless {
     frame: Vec<u8>,
@@ -46,22 +45,6 @@ impl AsyncRead for Endless {
             self.pos = (at + take) % self.frame.len();
         }
         Poll::Ready(Ok(n))
-    }
-}
-
-impl AsyncWrite for Endless {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Poll::Ready(Ok(buf.len()))
-    }
-    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
     }
 }
 
@@ -100,7 +83,7 @@ fn messages_between_turns(mut next: impl FnMut(&mut Context<'_>) -> Poll<usize>)
 
 #[test]
 fn a_receiver_whose_socket_never_runs_dry_takes_turns_every_256_kib() {
-    let (_tx, mut rx) = Builder::new(Endless::new(), Mode::Server).finish();
+    let (_tx, mut rx) = Builder::new(Swallow(Endless::new()), Mode::Server).finish();
     let lent = messages_between_turns(|cx| {
         let mut fut = Box::pin(rx.receive_ref());
         fut.as_mut().poll(cx).map(|r| match r {
@@ -112,7 +95,7 @@ fn a_receiver_whose_socket_never_runs_dry_takes_turns_every_256_kib() {
     assert!(lent.len() >= 10, "{lent:?}");
     assert!(lent.iter().all(|&n| n == 4), "{lent:?}");
 
-    let (_tx, mut rx) = Builder::new(Endless::new(), Mode::Server).finish();
+    let (_tx, mut rx) = Builder::new(Swallow(Endless::new()), Mode::Server).finish();
     let mut message = Vec::new();
     let copied = messages_between_turns(|cx| {
         message.clear();

@@ -1,5 +1,10 @@
 //! Test helpers: connected pairs over `tokio::io::duplex`, and a raw peer that speaks bytes.
 
+use std::{
+    pin::Pin,
+    task::{Context, Poll},
+};
+
 use sockeye_connection::{Builder, Mode, Receiver, Sender};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio_util::compat::{Compat, TokioAsyncReadCompatExt};
@@ -67,4 +72,35 @@ pub(crate) async fn read_to_end(io: &mut DuplexStream) -> Vec<u8> {
 
 pub(crate) async fn write(io: &mut DuplexStream, bytes: &[u8]) {
     io.write_all(bytes).await.expect("write to the sockeye end");
+}
+
+/// A byte stream made of a reader `R` whose writes all succeed and go nowhere: for tests that
+/// script what a connection reads and ignore what it writes.
+#[derive(Debug)]
+pub(crate) struct Swallow<R>(pub(crate) R);
+
+impl<R: futures::AsyncRead + Unpin> futures::AsyncRead for Swallow<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl<R: Unpin> futures::AsyncWrite for Swallow<R> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
 }
