@@ -797,7 +797,8 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
 }
 
 /// The medians of user and system CPU time per message over `name`'s runs that report
-/// them, as "user + system (user + system)"; "-" when none does.
+/// them, as "total (user + system)" where the total is the sum of the two medians; "-"
+/// when no run reports them.
 fn cpu_cell(results: &Results, name: &str) -> String {
     let cpu: Vec<(f64, f64)> = results
         .get(name)

@@ -1,5 +1,5 @@
-//! What the receiver hands out: [`Incoming`], [`IncomingRef`], [`Data`], [`CloseReason`], and owned
-//! [`Message`]s for the `Stream`/`Sink` adapters.
+//! What the receiver hands out: [`Incoming`], [`IncomingRef`], [`Data`], [`CloseReason`],
+//! and owned [`Message`]s for the `Stream`/`Sink` adapters.
 
 use std::fmt;
 
@@ -63,15 +63,6 @@ impl<'a> IncomingRef<'a> {
                 std::str::from_utf8(bytes).expect("the receiver validated the text as UTF-8"),
             ),
             Data::Binary(_) => Self::Binary(bytes),
-        }
-    }
-
-    /// The payload of a data message: the text's bytes or the binary data.
-    pub fn data_bytes(&self) -> Option<&'a [u8]> {
-        match self {
-            Self::Text(t) => Some(t.as_bytes()),
-            Self::Binary(b) => Some(b),
-            Self::Pong(_) | Self::Closed(_) => None,
         }
     }
 }

@@ -48,10 +48,11 @@ const MAX_IDLE_MESSAGE_BYTES: usize = 64 * 1024;
 ///
 /// Measured with `cargo xtask bench`'s programs, 4 connections x 64 KiB, pipeline 4, in
 /// alternating rounds of builds that differ only here. At 128 KiB the client's p99.9 was
-/// 3.3-6.8 ms over 8 rounds (the peers' clients: 1.7-1.9 ms in the last full run): it kept
-/// interrupting the reading of echoes that had already arrived. At 512 KiB the client's
-/// was 1.2-3.7 ms, but the server's p99 rose to 0.65-2.4 ms (0.51-0.63 at 128 KiB, in
-/// rounds without outside load): one connection's burst held up the others. At 256 KiB:
+/// 3.3-6.8 ms over 8 rounds (the other clients but soketto's: 1.7-1.9 ms in a full run):
+/// it kept interrupting the reading of echoes that had already arrived. At 512 KiB the
+/// client's was 1.2-3.7 ms, but the server's p99 rose to 0.65-2.4 ms (0.51-0.63 at 128
+/// KiB, in rounds without outside load): one connection's burst held up the others. At
+/// 256 KiB:
 /// server p99 0.58-1.0 ms, client p99.9 1.6-3.5 ms (1.6-1.9 in three rounds of four).
 const FAIR_SHARE_BYTES: usize = 256 * 1024;
 
@@ -405,7 +406,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
             // its message is taken and the next read starts at the front, with nothing to
             // move; a small one is read past, to take the frames behind it in the same read.
             let want = match frame_len {
-                Some(len) if len >= LARGE_FRAME_BYTES as usize => {
+                Some(len) if len as u64 >= LARGE_FRAME_BYTES => {
                     (len - self.inbuf.unread().len()).min(MAX_READ_BYTES)
                 }
                 _ => self.read_size(),

@@ -230,12 +230,7 @@ impl Receiving {
             return Ok(InPlace::NotApplicable);
         }
         let len = header.payload_len();
-        if len > self.max_message {
-            return Err(Error::MessageTooLarge {
-                len,
-                max: self.max_message,
-            });
-        }
+        self.check_message_len(len, self.max_message)?;
         // At most the frame limit, which came from a `usize`; saturating all the same.
         let end = usize::try_from(len)
             .unwrap_or(usize::MAX)
@@ -413,8 +408,15 @@ impl Receiving {
         } else {
             self.max_message
         };
-        let len = (msg.len() - start) as u64 + header.payload_len();
-        if len > max {
+        self.check_message_len((msg.len() - start) as u64 + header.payload_len(), max)?;
+        Ok(())
+    }
+
+    /// Fails with [`Error::MessageTooLarge`] (reporting the configured message limit) when a
+    /// message of `len` bytes is over `limit`: the message limit, or for compressed input
+    /// on the wire the limit plus its slack.
+    fn check_message_len(&self, len: u64, limit: u64) -> Result<(), Error> {
+        if len > limit {
             return Err(Error::MessageTooLarge {
                 len,
                 max: self.max_message,
@@ -440,13 +442,7 @@ impl Receiving {
                     ext.decode(message.rsv, message.opcode, msg, message.start, max)?;
                 }
             }
-            let len = (msg.len() - message.start) as u64;
-            if len > self.max_message {
-                return Err(Error::MessageTooLarge {
-                    len,
-                    max: self.max_message,
-                });
-            }
+            self.check_message_len((msg.len() - message.start) as u64, self.max_message)?;
         }
         let len = msg.len() - message.start;
         if message.opcode == OpCode::Text {

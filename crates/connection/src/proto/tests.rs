@@ -458,6 +458,11 @@ fn message_over_the_limit_fails_with_1009_from_the_header() {
     let mut inp = BytesMut::from(&wire[..6]);
     let err = rx.receive(&mut inp, &mut Vec::new()).unwrap_err();
     assert_eq!(err.close_code(), Some(CloseCode::MESSAGE_TOO_BIG));
+    // The same when it would be taken in place.
+    let err = make()
+        .receive_in_place(&mut wire[..6].to_vec())
+        .unwrap_err();
+    assert_eq!(err.close_code(), Some(CloseCode::MESSAGE_TOO_BIG));
     // Fragments that add up to more than the limit fail at the frame that crosses it.
     let wire = cat(&[
         client_frame(0x2, false, &[0; 6]),
