@@ -11,7 +11,8 @@
 //! checks the length against the configured limit before any payload is buffered, and
 //! [`FrameCodec`] grows its buffer only with bytes that arrived.
 //!
-//! **Invariant:** no `unsafe`. Masking reaches vector speed through a block loop the
+//! **Invariant:** the only `unsafe` is in masking: calling the masking loop compiled for
+//! AVX2, after checking at run time that the CPU has AVX2. The loop itself is safe code the
 //! compiler vectorises (see [`apply_mask`]).
 //!
 //! # Example
