@@ -360,7 +360,13 @@ impl<T: AsyncWrite + Unpin> Writer<T> {
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            self.buf.advance(n);
+            if n == self.buf.len() {
+                // Not `advance`: a buffer cleared from its start keeps all its room, where
+                // an advanced one has to move back to its start the next time it grows.
+                self.buf.clear();
+            } else {
+                self.buf.advance(n);
+            }
         }
         shared.corked.store(false, Ordering::SeqCst);
         shared.write_stalled.store(false, Ordering::SeqCst);

@@ -535,6 +535,9 @@ impl Sending {
         out: &mut BytesMut,
     ) -> Result<(), Error> {
         debug_assert!(opcode.is_data_start());
+        if self.extensions.is_none() {
+            return self.encode_frames(opcode, 0, payload, out);
+        }
         let mut rsv = 0;
         let mut scratch = std::mem::take(&mut self.scratch);
         let mut payload = payload;
@@ -564,6 +567,14 @@ impl Sending {
         payload: &[u8],
         out: &mut BytesMut,
     ) -> Result<(), Error> {
+        if payload.len() <= self.frame_size {
+            // One frame, the common case.
+            out.reserve(payload.len() + codec::MAX_HEADER_BYTES);
+            let mut header = Header::new(opcode);
+            header.set_rsv(rsv);
+            self.encode_frame(header, payload, out);
+            return Ok(());
+        }
         let frames = payload.len().div_ceil(self.frame_size).max(1);
         out.reserve(payload.len() + frames * codec::MAX_HEADER_BYTES);
         let mut chunks = payload.chunks(self.frame_size);
