@@ -1,8 +1,8 @@
-//! UTF-8 validation throughput: `Utf8Validator` (the whole buffer in one `feed`, and the
-//! buffer fed in 4 KiB pieces as reads deliver it) next to `std::str::from_utf8`, on ASCII
-//! and on mixed multi-byte text, at 16 B to 1 MiB.
+//! UTF-8 validation throughput: `validate_utf8` and `Utf8Validator` (the whole buffer in one
+//! `feed`, and the buffer fed in 4 KiB pieces as reads deliver it) next to
+//! `std::str::from_utf8`, on ASCII and on mixed multi-byte text, at 16 B to 1 MiB.
 //!
-//! `cargo bench -p sockeye-codec --bench utf8`. Each group holds the three contenders for one
+//! `cargo bench -p sockeye-codec --bench utf8`. Each group holds the four contenders for one
 //! kind of text, so the ratio to `std` at each size is read off one run.
 
 #![allow(missing_docs)] // criterion_group! generates undocumented items.
@@ -10,7 +10,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use sockeye_codec::Utf8Validator;
+use sockeye_codec::{validate_utf8, Utf8Validator};
 
 /// The piece size for the chunked validator: a typical socket read.
 const CHUNK: usize = 4096;
@@ -49,6 +49,9 @@ fn validate(c: &mut Criterion, name: &str, make: fn(usize) -> Vec<u8>) {
         group.throughput(Throughput::Bytes(size as u64));
         group.bench_with_input(BenchmarkId::new("std_from_utf8", size), &data, |b, data| {
             b.iter(|| std::str::from_utf8(black_box(data)).is_ok());
+        });
+        group.bench_with_input(BenchmarkId::new("validate_utf8", size), &data, |b, data| {
+            b.iter(|| validate_utf8(black_box(data)).is_ok());
         });
         group.bench_with_input(
             BenchmarkId::new("validator_whole", size),

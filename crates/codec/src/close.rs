@@ -93,7 +93,7 @@ pub fn parse_close_payload(payload: &[u8]) -> Result<Option<(CloseCode, &str)>, 
                 return Err(Error::InvalidCloseCode { code: code.0 });
             }
             // RFC 6455 §5.5.1: "the data MAY contain a body [...] the data MUST be UTF-8."
-            let reason = utf8::validate(reason).map_err(|_| Error::InvalidUtf8)?;
+            let reason = utf8::validate_utf8(reason).map_err(|_| Error::InvalidUtf8)?;
             Ok(Some((code, reason)))
         }
     }

@@ -74,4 +74,4 @@ pub use header::{
 };
 pub use mask::{apply_mask, apply_mask_at, extend_masked};
 pub use opcode::OpCode;
-pub use utf8::{Utf8Error, Utf8Validator};
+pub use utf8::{validate_utf8, Utf8Error, Utf8Validator};

@@ -1,18 +1,32 @@
 //! UTF-8 validation, whole and incremental (for text split across frames and reads).
 //!
-//! Both use `std::str::from_utf8`, which checks each continuation byte's range as it goes.
-//! That makes the incremental validator fail fast: bytes that cannot begin any valid
-//! sequence (a surrogate lead `ED A0`, an out-of-range `F4 90`, an overlong `C0`) are
-//! rejected as soon as they arrive, not when the message ends (Autobahn 6.4.x).
+//! Both check with `simdutf8`, which gives exactly `std::str::from_utf8`'s answer (how far
+//! the input is valid, and whether an error is an invalid sequence or an unfinished one at
+//! the end) with SIMD instructions chosen at run time: on text that is not all ASCII it is
+//! many times faster than `std` (`cargo bench -p sockeye-codec --bench utf8`). Each
+//! continuation byte's range is checked as it goes, so the incremental validator fails fast:
+//! bytes that cannot begin any valid sequence (a surrogate lead `ED A0`, an out-of-range
+//! `F4 90`, an overlong `C0`) are rejected as soon as they arrive, not when the message ends
+//! (Autobahn 6.4.x).
 
 /// Why validation failed; carries no detail because none is useful to a peer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Utf8Error;
 
-/// Validates a complete byte string.
+/// Checks that `bytes` are UTF-8, and returns them as a `str`.
+///
+/// The same answer as `std::str::from_utf8`, faster on text that is not all ASCII.
+///
+/// # Errors
+/// [`Utf8Error`] if `bytes` are not UTF-8.
+///
+/// ```
+/// assert_eq!(sockeye_codec::validate_utf8("κόσμε".as_bytes()), Ok("κόσμε"));
+/// assert!(sockeye_codec::validate_utf8(&[0xed, 0xa0, 0x80]).is_err());
+/// ```
 #[inline]
-pub(crate) fn validate(bytes: &[u8]) -> Result<&str, Utf8Error> {
-    std::str::from_utf8(bytes).map_err(|_| Utf8Error)
+pub fn validate_utf8(bytes: &[u8]) -> Result<&str, Utf8Error> {
+    simdutf8::basic::from_utf8(bytes).map_err(|_| Utf8Error)
 }
 
 /// Validates UTF-8 that arrives in pieces.
@@ -55,9 +69,9 @@ impl Utf8Validator {
     #[inline]
     pub fn feed(&mut self, bytes: &[u8]) -> Result<(), Utf8Error> {
         // The common case, inlined into the caller: no character left over, and the piece
-        // is valid to its end. One pass of `from_utf8`, nothing else.
+        // is valid to its end. One validating pass, nothing else.
         if self.partial_len == 0 {
-            match std::str::from_utf8(bytes) {
+            match simdutf8::compat::from_utf8(bytes) {
                 Ok(_) => Ok(()),
                 Err(e) => self.keep_tail(bytes, e),
             }
@@ -66,10 +80,14 @@ impl Utf8Validator {
         }
     }
 
-    /// `bytes` failed `from_utf8` with `e`: an error, or an unfinished character at the end
+    /// `bytes` failed validation with `e`: an error, or an unfinished character at the end
     /// to keep for the next piece.
     #[inline(never)]
-    fn keep_tail(&mut self, bytes: &[u8], e: std::str::Utf8Error) -> Result<(), Utf8Error> {
+    fn keep_tail(
+        &mut self,
+        bytes: &[u8],
+        e: simdutf8::compat::Utf8Error,
+    ) -> Result<(), Utf8Error> {
         if e.error_len().is_some() {
             return Err(Utf8Error);
         }
@@ -106,7 +124,7 @@ impl Utf8Validator {
             // for any invalid 4-byte prefix. Treat it as invalid regardless.
             return Err(Utf8Error);
         }
-        match std::str::from_utf8(bytes) {
+        match simdutf8::compat::from_utf8(bytes) {
             Ok(_) => Ok(()),
             Err(e) => self.keep_tail(bytes, e),
         }

@@ -60,7 +60,7 @@ impl<'a> IncomingRef<'a> {
         debug_assert_eq!(data.len(), bytes.len());
         match data {
             Data::Text(_) => Self::Text(
-                std::str::from_utf8(bytes).expect("the receiver validated the text as UTF-8"),
+                codec::validate_utf8(bytes).expect("the receiver validated the text as UTF-8"),
             ),
             Data::Binary(_) => Self::Binary(bytes),
         }

@@ -4,7 +4,7 @@ use bytes::BytesMut;
 use proptest::prelude::*;
 use sockeye_codec::{
     apply_mask_at, decode_header, DecodeConfig, Frame, FrameCodec, Header, Mode, OpCode,
-    Utf8Validator, RSV1, RSV2, RSV3,
+    validate_utf8, Utf8Validator, RSV1, RSV2, RSV3,
 };
 
 fn opcode() -> impl Strategy<Value = OpCode> {
@@ -92,6 +92,56 @@ proptest! {
         }
         let ok = ok && v.finish().is_ok();
         prop_assert_eq!(ok, std::str::from_utf8(&bytes).is_ok());
+    }
+
+    /// Text long enough for the SIMD paths (they work in 64-byte blocks), with up to two
+    /// bytes overwritten, cut into up to four pieces: the whole-buffer check and the
+    /// incremental one give `std`'s answer, and the incremental one fails no later than the
+    /// piece holding the byte that made the text invalid, and never before.
+    #[test]
+    fn utf8_checks_agree_with_std_and_fail_fast_on_long_text(
+        text in "\\PC{0,300}",
+        damage in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 0..3),
+        cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..4),
+    ) {
+        let mut bytes = text.into_bytes();
+        if !bytes.is_empty() {
+            for (at, b) in &damage {
+                let i = at.index(bytes.len());
+                bytes[i] = *b;
+            }
+        }
+        let std_answer = std::str::from_utf8(&bytes);
+        prop_assert_eq!(validate_utf8(&bytes).ok(), std_answer.ok());
+        // How many bytes must have arrived before the text is known to be invalid: the
+        // invalid sequence and the byte after it. (Text that only ends unfinished is known
+        // to be invalid at `finish`.)
+        let known_bad_after = std_answer.as_ref().err().and_then(|e| {
+            e.error_len().map(|n| (e.valid_up_to() + n + 1).min(bytes.len()))
+        });
+        let mut points: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
+        points.sort_unstable();
+        let mut v = Utf8Validator::new();
+        let mut start = 0;
+        let mut failed_at = None;
+        for &end in points.iter().chain(std::iter::once(&bytes.len())) {
+            if v.feed(&bytes[start..end]).is_err() {
+                failed_at = Some(end);
+                break;
+            }
+            if let Some(bad) = known_bad_after {
+                prop_assert!(end < bad, "no error after {} of {} bytes", end, bytes.len());
+            }
+            start = end;
+        }
+        if failed_at.is_none() && v.finish().is_err() {
+            failed_at = Some(bytes.len());
+        }
+        prop_assert_eq!(failed_at.is_some(), std_answer.is_err());
+        if let (Some(at), Err(e)) = (failed_at, std_answer) {
+            // Not before the bytes so far stopped being the start of valid text.
+            prop_assert!(at > e.valid_up_to(), "failed after {} bytes, valid up to {}", at, e.valid_up_to());
+        }
     }
 
     #[test]

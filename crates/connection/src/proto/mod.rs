@@ -448,7 +448,7 @@ impl Receiving {
         if message.opcode == OpCode::Text {
             if message.rsv == 0 {
                 self.utf8.finish().map_err(|_| codec::Error::InvalidUtf8)?;
-            } else if std::str::from_utf8(&msg[message.start..]).is_err() {
+            } else if codec::validate_utf8(&msg[message.start..]).is_err() {
                 return Err(codec::Error::InvalidUtf8.into());
             }
             Ok(Data::Text(len))
