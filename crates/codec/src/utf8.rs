@@ -83,11 +83,7 @@ impl Utf8Validator {
     /// `bytes` failed validation with `e`: an error, or an unfinished character at the end
     /// to keep for the next piece.
     #[inline(never)]
-    fn keep_tail(
-        &mut self,
-        bytes: &[u8],
-        e: simdutf8::compat::Utf8Error,
-    ) -> Result<(), Utf8Error> {
+    fn keep_tail(&mut self, bytes: &[u8], e: simdutf8::compat::Utf8Error) -> Result<(), Utf8Error> {
         if e.error_len().is_some() {
             return Err(Utf8Error);
         }

@@ -3,8 +3,8 @@
 use bytes::BytesMut;
 use proptest::prelude::*;
 use sockeye_codec::{
-    apply_mask_at, decode_header, DecodeConfig, Frame, FrameCodec, Header, Mode, OpCode,
-    validate_utf8, Utf8Validator, RSV1, RSV2, RSV3,
+    apply_mask_at, decode_header, validate_utf8, DecodeConfig, Frame, FrameCodec, Header, Mode,
+    OpCode, Utf8Validator, RSV1, RSV2, RSV3,
 };
 
 fn opcode() -> impl Strategy<Value = OpCode> {
