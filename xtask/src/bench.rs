@@ -539,6 +539,10 @@ impl Bench {
              the difference divided by the connections.\n\
              - Ratios are to sockeye: above 1.00x means faster than sockeye (or, for memory and \
              latency, more than sockeye's).\n\
+             - sockeye faster: in how many rounds sockeye echoed more messages per second \
+             than the crate, of the rounds both completed. The crates of one round run one \
+             after the other, so this pairs figures measured close in time; a crate that \
+             sockeye beats in about half the rounds is level with it at this machine's noise.\n\
              - CPU µs/msg: the CPU time the server (server side) or the client (client side) \
              used during the measured interval, user and system (kernel) time from \
              `/proc/PID/stat`, divided by the messages echoed in it. Both processes are busy in \
@@ -750,7 +754,7 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
             continue;
         };
         let _ = writeln!(md, "### {}\n", scenario.title);
-        let _ = writeln!(md, "| crate | msg/s | vs sockeye | MiB/s | p50 µs | p99 µs | p99.9 µs | CPU µs/msg (user + system) | errors | runs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        let _ = writeln!(md, "| crate | msg/s | vs sockeye | sockeye faster | MiB/s | p50 µs | p99 µs | p99.9 µs | CPU µs/msg (user + system) | errors | runs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         let base = med(r, "sockeye", |r| r.messages_per_s);
         for name in IMPLS {
             let runs = r.get(name).map_or(&[][..], Vec::as_slice);
@@ -768,8 +772,9 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
                 Some(v) => {
                     let _ = writeln!(
                         md,
-                        "| {name} | {v:.0} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.0} | {} |",
+                        "| {name} | {v:.0} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.0} | {} |",
                         base.map_or("-".to_owned(), |b| ratio(v, b)),
+                        rounds_won(r, name),
                         med(r, name, |r| r.mib_per_s).unwrap_or(0.0),
                         med(r, name, |r| r.p50).unwrap_or(0.0),
                         med(r, name, |r| r.p99).unwrap_or(0.0),
@@ -786,7 +791,7 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
                         .unwrap_or_default();
                     let _ = writeln!(
                         md,
-                        "| {name} | failed | - | - | - | - | - | - | - | {} |",
+                        "| {name} | failed | - | - | - | - | - | - | - | - | {} |",
                         why.replace('|', "/")
                     );
                 }
@@ -794,6 +799,29 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
         }
         md.push('\n');
     }
+}
+
+/// In how many rounds sockeye echoed more messages per second than `name`, as "k of n" over
+/// the rounds both completed (round `i` is the `i`th run of each crate); "-" for sockeye
+/// itself or when no round has both.
+fn rounds_won(results: &Results, name: &str) -> String {
+    let (Some(ours), Some(theirs)) = (results.get("sockeye"), results.get(name)) else {
+        return "-".to_owned();
+    };
+    if name == "sockeye" {
+        return "-".to_owned();
+    }
+    let both: Vec<(f64, f64)> = ours
+        .iter()
+        .zip(theirs)
+        .filter(|(a, b)| a.failed.is_none() && b.failed.is_none())
+        .map(|(a, b)| (a.messages_per_s, b.messages_per_s))
+        .collect();
+    if both.is_empty() {
+        return "-".to_owned();
+    }
+    let won = both.iter().filter(|(a, b)| a > b).count();
+    format!("{won} of {}", both.len())
 }
 
 /// The medians of user and system CPU time per message over `name`'s runs that report
@@ -1045,6 +1073,39 @@ mod tests {
             parse_report(&format!("{REPORT}}}")).expect("valid").cpu_us,
             None
         );
+    }
+
+    #[test]
+    fn rounds_won_pairs_the_rounds_both_crates_completed() {
+        let run = |rate: f64, failed: bool| Run {
+            messages_per_s: rate,
+            failed: failed.then(|| "crashed".to_owned()),
+            ..Run::default()
+        };
+        let mut results: Results = BTreeMap::new();
+        results.insert(
+            "sockeye",
+            vec![
+                run(10.0, false),
+                run(10.0, false),
+                run(10.0, true),
+                run(10.0, false),
+            ],
+        );
+        // Round 1: sockeye faster; round 2: a tie is not a win; round 3: sockeye failed;
+        // round 4: the peer failed.
+        results.insert(
+            "soketto",
+            vec![
+                run(9.0, false),
+                run(10.0, false),
+                run(1.0, false),
+                run(1.0, true),
+            ],
+        );
+        assert_eq!(rounds_won(&results, "soketto"), "1 of 2");
+        assert_eq!(rounds_won(&results, "sockeye"), "-");
+        assert_eq!(rounds_won(&results, "fastwebsockets"), "-");
     }
 
     #[test]
