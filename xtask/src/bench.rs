@@ -809,6 +809,7 @@ fn rounds_won(results: &Results, name: &str) -> String {
         return "-".to_owned();
     };
     if name == "sockeye" {
+        // Against itself every round is a tie.
         return "-".to_owned();
     }
     let both: Vec<(f64, f64)> = ours

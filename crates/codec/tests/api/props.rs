@@ -7,6 +7,26 @@ use sockeye_codec::{
     OpCode, Utf8Validator, RSV1, RSV2, RSV3,
 };
 
+/// Feeds `bytes` to a fresh `Utf8Validator` in pieces cut at `cuts`, then finishes it.
+/// Returns where the pieces end (sorted, the last at `bytes.len()`) and when it failed: the
+/// end of the piece it rejected, `bytes.len() + 1` if only `finish` did, `None` if it
+/// accepted the text.
+fn feed_in_pieces(bytes: &[u8], cuts: &[prop::sample::Index]) -> (Vec<usize>, Option<usize>) {
+    let mut ends: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
+    ends.sort_unstable();
+    ends.push(bytes.len());
+    let mut v = Utf8Validator::new();
+    let mut start = 0;
+    for &end in &ends {
+        if v.feed(&bytes[start..end]).is_err() {
+            return (ends, Some(end));
+        }
+        start = end;
+    }
+    let failed = v.finish().is_err().then_some(bytes.len() + 1);
+    (ends, failed)
+}
+
 fn opcode() -> impl Strategy<Value = OpCode> {
     prop_oneof![
         Just(OpCode::Continuation),
@@ -81,17 +101,8 @@ proptest! {
 
     #[test]
     fn incremental_utf8_agrees_with_std(bytes in proptest::collection::vec(any::<u8>(), 0..64), cuts in proptest::collection::vec(any::<prop::sample::Index>(), 0..4)) {
-        let mut points: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
-        points.sort_unstable();
-        let mut v = Utf8Validator::new();
-        let mut start = 0;
-        let mut ok = true;
-        for &p in points.iter().chain(std::iter::once(&bytes.len())) {
-            if v.feed(&bytes[start..p]).is_err() { ok = false; break; }
-            start = p;
-        }
-        let ok = ok && v.finish().is_ok();
-        prop_assert_eq!(ok, std::str::from_utf8(&bytes).is_ok());
+        let (_, failed) = feed_in_pieces(&bytes, &cuts);
+        prop_assert_eq!(failed.is_none(), std::str::from_utf8(&bytes).is_ok());
     }
 
     /// Text long enough for the SIMD paths (they work in 64-byte blocks), with up to two
@@ -119,23 +130,11 @@ proptest! {
         let known_bad_after = std_answer.as_ref().err().and_then(|e| {
             e.error_len().map(|n| (e.valid_up_to() + n + 1).min(bytes.len()))
         });
-        let mut points: Vec<usize> = cuts.iter().map(|c| c.index(bytes.len() + 1)).collect();
-        points.sort_unstable();
-        let mut v = Utf8Validator::new();
-        let mut start = 0;
-        let mut failed_at = None;
-        for &end in points.iter().chain(std::iter::once(&bytes.len())) {
-            if v.feed(&bytes[start..end]).is_err() {
-                failed_at = Some(end);
-                break;
-            }
-            if let Some(bad) = known_bad_after {
-                prop_assert!(end < bad, "no error after {} of {} bytes", end, bytes.len());
-            }
-            start = end;
-        }
-        if failed_at.is_none() && v.finish().is_err() {
-            failed_at = Some(bytes.len());
+        let (ends, failed_at) = feed_in_pieces(&bytes, &cuts);
+        if let Some(bad) = known_bad_after {
+            // Not accepted past the first piece that holds those bytes.
+            let deadline = ends.iter().copied().find(|&end| end >= bad);
+            prop_assert!(failed_at.is_some_and(|at| Some(at) <= deadline), "failed at {:?}, by {:?} of {} bytes", failed_at, deadline, bytes.len());
         }
         prop_assert_eq!(failed_at.is_some(), std_answer.is_err());
         if let (Some(at), Err(e)) = (failed_at, std_answer) {
