@@ -480,13 +480,28 @@ impl Receiving {
     }
 }
 
+/// Where a connection's masking keys come from.
+#[derive(Debug)]
+enum Masks {
+    /// A server's: it never masks.
+    None,
+    /// The thread's generator, `rand::rng()`: ChaCha seeded from the operating system and
+    /// reseeded as it goes, so the keys satisfy RFC 6455 §5.3 ("derived from a strong source
+    /// of entropy"). One generator serves every connection on the thread: it stays in cache,
+    /// where a generator per connection is cold memory each time a client with many
+    /// connections sends a frame (a cache miss on the key alone), and a few hundred bytes
+    /// more per connection.
+    Thread,
+    /// A seeded generator, for reproducible tests (`set_mask_seed`).
+    Seeded(Box<StdRng>),
+}
+
 /// The sending half of the protocol: frame encoding, masking and outgoing extensions.
 #[derive(Debug)]
 pub(crate) struct Sending {
     mode: Mode,
-    /// The source of masking keys: a client's only (a server never masks). Boxed, as it is
-    /// a few hundred bytes that a server's connections should not carry.
-    rng: Option<Box<StdRng>>,
+    /// Where masking keys come from.
+    masks: Masks,
     /// The largest payload per outgoing data frame; larger messages are fragmented.
     frame_size: usize,
     extensions: Option<Extensions>,
@@ -501,21 +516,14 @@ impl Sending {
         extensions: Option<Extensions>,
         seed: Option<u64>,
     ) -> Self {
-        let rng = mode.is_client().then(|| {
-            Box::new(match seed {
-                Some(s) => StdRng::seed_from_u64(s),
-                None => {
-                    // RFC 6455 §5.3: "The masking key MUST be derived from a strong source of
-                    // entropy". ChaCha seeded from the operating system is.
-                    let mut seed = <StdRng as SeedableRng>::Seed::default();
-                    rand::rng().fill_bytes(&mut seed);
-                    StdRng::from_seed(seed)
-                }
-            })
-        });
+        let masks = match (mode.is_client(), seed) {
+            (false, _) => Masks::None,
+            (true, None) => Masks::Thread,
+            (true, Some(seed)) => Masks::Seeded(Box::new(StdRng::seed_from_u64(seed))),
+        };
         Self {
             mode,
-            rng,
+            masks,
             frame_size: frame_size.max(1),
             extensions,
             scratch: Vec::new(),
@@ -524,7 +532,12 @@ impl Sending {
 
     /// A fresh masking key if we are the client.
     fn next_mask(&mut self) -> Option<[u8; 4]> {
-        self.rng.as_mut().map(|rng| rng.next_u32().to_ne_bytes())
+        let key = match &mut self.masks {
+            Masks::None => return None,
+            Masks::Thread => rand::rng().next_u32(),
+            Masks::Seeded(rng) => rng.next_u32(),
+        };
+        Some(key.to_ne_bytes())
     }
 
     /// Appends a data message as one or more frames to `out`.

@@ -522,6 +522,28 @@ fn client_frames_are_masked_with_a_fresh_key_each() {
 }
 
 #[test]
+fn unseeded_clients_never_repeat_a_key_across_frames_or_connections() {
+    // Two connections on one thread share its generator: their keys, interleaved, must
+    // still all differ (32 random keys repeat one with a probability of about 1e-7).
+    let mut a = Sending::new(Mode::Client, usize::MAX, None, None);
+    let mut b = Sending::new(Mode::Client, usize::MAX, None, None);
+    let config = DecodeConfig::new(Mode::Server);
+    let mut keys = Vec::new();
+    for _ in 0..16 {
+        for tx in [&mut a, &mut b] {
+            let mut out = BytesMut::new();
+            tx.encode_data(OpCode::Binary, b"x", &mut out).unwrap();
+            let (header, _) = decode_header(&out, &config).unwrap().unwrap();
+            keys.push(header.mask().expect("a client masks every frame"));
+        }
+    }
+    let mut unique = keys.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), keys.len(), "a key repeated: {keys:?}");
+}
+
+#[test]
 fn server_frames_are_unmasked_and_exact() {
     let mut tx = Sending::new(Mode::Server, usize::MAX, None, None);
     let mut out = BytesMut::new();
