@@ -13,7 +13,7 @@ use codec::{encode_close_payload, CloseCode, OpCode, MAX_CONTROL_PAYLOAD_BYTES};
 use futures::{future::poll_fn, lock::MutexGuard, AsyncRead, AsyncWrite};
 
 use crate::{
-    shared::{PayloadWrite, Shared, Writer, MAX_CORKED_BYTES},
+    shared::{PayloadWrite, Shared, Writer, MAX_CORKED_BYTES, MAX_CORKED_MESSAGES},
     Error, Sleep, Timer,
 };
 
@@ -29,12 +29,13 @@ const DIRECT_WRITE_MIN_BYTES: usize = 16 * 1024;
 /// Each `send_*` call writes its message to the socket before it returns (and flushes the
 /// socket, so TLS streams emit their records), with one exception that batches pipelined
 /// replies: while the [`crate::Receiver`], polled in the same task, still holds messages it
-/// read but has not returned yet, a small message (the unwritten total stays under 64 KiB)
-/// is kept back and written together with the following ones as soon as the receiver has
-/// returned them all and goes back to the socket. An echo or request/response loop thus
-/// makes one write per batch of pipelined requests instead of one per reply, and a lone
-/// message is never delayed. If you stop calling `receive` while it still holds input, call
-/// [`Sender::flush`] (or send, or close) to write what was kept back.
+/// read but has not returned yet, a small message is kept back (while fewer than 32
+/// messages and 64 KiB are unwritten) and written together with the following ones as soon
+/// as the receiver has returned them all and goes back to the socket, or when the 32nd is
+/// sent. An echo or request/response loop thus makes one write per batch of up to 32
+/// pipelined requests instead of one per reply, and a lone message is never delayed. If you
+/// stop calling `receive` while it still holds input, call [`Sender::flush`] (or send, or
+/// close) to write what was kept back.
 ///
 /// [`Sender::flush`] also writes frames a cancelled send left behind.
 ///
@@ -153,13 +154,17 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
 
     /// Writes what is queued, unless the bytes may wait for a larger write: see the type's
     /// docs and the module docs of `shared`.
-    async fn drain_or_cork(&self, w: MutexGuard<'_, Writer<T>>) -> Result<(), Error> {
-        if w.buf.len() <= MAX_CORKED_BYTES && !self.shared.control_pending() {
+    async fn drain_or_cork(&self, mut w: MutexGuard<'_, Writer<T>>) -> Result<(), Error> {
+        if w.buf.len() <= MAX_CORKED_BYTES
+            && w.corked_messages + 1 < MAX_CORKED_MESSAGES
+            && !self.shared.control_pending()
+        {
             let shared = &*self.shared;
             if poll_fn(|cx| Poll::Ready(shared.more_input_in_task(cx.waker()))).await {
                 // Pipelined input: leave the reply for the receiver to write with the
                 // others (see the module docs of `shared`).
                 shared.cork();
+                w.corked_messages += 1;
                 drop(w);
                 if shared.more_input() {
                     return Ok(());

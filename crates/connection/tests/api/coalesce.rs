@@ -1,6 +1,6 @@
-//! Replies to pipelined messages are coalesced into one write; a lone reply, and a reply
-//! sent from another task than the receiver's, are written at once. `feed_*` batches on
-//! request.
+//! Replies to pipelined messages are coalesced into one write per 32 replies; a lone reply,
+//! and a reply sent from another task than the receiver's, are written at once. `feed_*`
+//! batches on request.
 
 use std::{
     pin::Pin,
@@ -115,6 +115,30 @@ async fn replies_to_a_pipelined_batch_go_out_in_one_write_and_a_lone_reply_at_on
     soon(tx.send_binary(&buf)).await.unwrap();
     assert_eq!(soon(read_n(&mut peer, 12)).await[2..], [9; 10]);
     assert_eq!(writes.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_long_pipelined_batch_is_answered_in_writes_of_32_replies() {
+    let (mut tx, mut rx, mut peer, writes) = server();
+    write(&mut peer, &batch(70)).await;
+    let mut buf = Vec::new();
+    for i in 0..70 {
+        buf.clear();
+        soon(rx.receive_data(&mut buf)).await.unwrap();
+        soon(tx.send_binary(&buf)).await.unwrap();
+        if i == 31 {
+            // The 32nd reply wrote all 32, while 38 messages are still buffered: the peer
+            // has them before the server goes on.
+            assert_eq!(writes.load(Ordering::SeqCst), 1);
+            assert_eq!(soon(read_n(&mut peer, 32 * 12)).await, echoes(32));
+        }
+    }
+    // Then 32 more, then the last 6 when the input ran out.
+    assert_eq!(writes.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        soon(read_n(&mut peer, 38 * 12)).await,
+        echoes(70)[32 * 12..]
+    );
 }
 
 #[tokio::test]
