@@ -179,8 +179,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
 
     /// Queues a binary message without writing it, to batch several messages into one
     /// write: queued messages are written by [`Sender::flush`], by any `send_*` or `close`,
-    /// or by the [`crate::Receiver`] before it next reads the socket. Once more than 64 KiB
-    /// are queued, `feed` writes them all (so large messages are written at once).
+    /// or by the [`crate::Receiver`] before it next reads the socket. Once 32 messages or
+    /// more than 64 KiB are queued, `feed` writes them all, so large messages go out at once
+    /// and the peer can start on a long batch while the rest is queued.
     pub async fn feed_binary(&mut self, data: impl AsRef<[u8]>) -> Result<(), Error> {
         self.feed_data(OpCode::Binary, data.as_ref()).await
     }
@@ -199,10 +200,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
         }
         let Writer { buf, proto, .. } = &mut *w;
         proto.encode_data(opcode, data, buf)?;
-        if w.buf.len() > MAX_CORKED_BYTES || self.shared.control_pending() {
+        if w.buf.len() > MAX_CORKED_BYTES
+            || w.corked_messages + 1 >= MAX_CORKED_MESSAGES
+            || self.shared.control_pending()
+        {
             return self.drain(w).await;
         }
         self.shared.cork();
+        w.corked_messages += 1;
         Ok(())
     }
 

@@ -1,7 +1,8 @@
 //! sockeye: the public facade as its README shows: `sockeye::tokio::connect_with` (which sets
 //! `TCP_NODELAY`), then a sending loop and a receiving loop over the `Sender`/`Receiver`
 //! halves. Like the other clients' batching paths (`feed` + `flush`), the writer queues
-//! what the pipeline has room for with `feed_binary`/`feed_text` and flushes once; payloads
+//! what the pipeline has room for with `feed_binary`/`feed_text` (which writes every 32
+//! messages, so the server starts on a long batch early) and flushes the rest; payloads
 //! of 16 KiB or more go through `send_binary_mut`, the documented way for a client to send
 //! an owned buffer without a copy (it masks in place and writes at once). Echoes are
 //! received with `receive_ref`, which lends each one from the receiver's buffer.

@@ -209,6 +209,20 @@ async fn fed_messages_wait_for_flush_and_go_out_in_one_write() {
 }
 
 #[tokio::test]
+async fn feeding_the_32nd_message_writes_the_batch() {
+    let (mut tx, _rx, mut peer, writes) = server();
+    for i in 0..40u8 {
+        soon(tx.feed_binary([i; 10])).await.unwrap();
+        let expected = if i < 31 { 0 } else { 1 };
+        assert_eq!(writes.load(Ordering::SeqCst), expected, "after message {i}");
+    }
+    assert_eq!(soon(read_n(&mut peer, 32 * 12)).await, echoes(32));
+    soon(tx.flush()).await.unwrap();
+    assert_eq!(writes.load(Ordering::SeqCst), 2);
+    assert_eq!(soon(read_n(&mut peer, 8 * 12)).await, echoes(40)[32 * 12..]);
+}
+
+#[tokio::test]
 async fn feeding_more_than_64_kib_writes_everything_queued() {
     let (mut tx, rx, mut peer, writes) = server();
     // 7 messages of 10,000 bytes: the seventh takes the queue past 64 KiB. The transport
