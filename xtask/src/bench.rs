@@ -608,7 +608,7 @@ impl Bench {
         }
         let _ = writeln!(
             md,
-            "## Reproduce\n\n```sh\ncargo xtask bench            # everything, about 25 minutes; writes BENCHMARKS.md\n\
+            "## Reproduce\n\n```sh\ncargo xtask bench            # everything, about 35 minutes; writes BENCHMARKS.md\n\
              cargo xtask bench --only 1m  # one scenario (or idle, client, micro); writes target/bench/\n\
              cargo xtask bench --quick    # seconds per scenario, proves it works (part of cargo xtask ci)\n```\n\n\
              The programs' stderr goes to `target/bench/programs.log`."
