@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::BytesMut;
 use codec::{Extension, Mode};
-use futures::{AsyncRead, AsyncReadExt, AsyncWrite};
+use futures::{AsyncRead, AsyncWrite};
 
 use std::time::Duration;
 
@@ -174,12 +174,10 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Builder<T> {
             self.mask_seed,
         );
         let receiving = Receiving::new(self.mode, self.max_message, self.max_frame, extensions);
-        let (read, write) = self.socket.split();
-        let shared = Arc::new(Shared::new(write, sending, self.mode));
+        let shared = Arc::new(Shared::new(self.socket, sending, self.mode));
         let send_timeout = self.timeouts.timer.clone().zip(self.timeouts.send);
         let deadlines = Deadlines::new(self.timeouts);
         let receiver = Receiver::new(
-            read,
             shared.clone(),
             receiving,
             self.buffer,

@@ -1,13 +1,12 @@
 //! The receiving half of a connection.
 
 use std::{
-    pin::Pin,
     sync::Arc,
     task::{Context, Poll},
 };
 
 use bytes::{Buf, BytesMut};
-use futures::{future::poll_fn, io::ReadHalf, AsyncRead, AsyncWrite, Future};
+use futures::{future::poll_fn, AsyncRead, AsyncWrite, Future};
 use tracing::{debug, trace};
 
 use crate::{
@@ -78,7 +77,6 @@ const FAIR_SHARE_BYTES: usize = 256 * 1024;
 /// large messages in few calls would otherwise hold the thread for milliseconds.)
 #[derive(Debug)]
 pub struct Receiver<T> {
-    io: ReadHalf<T>,
     shared: Arc<Shared<T>>,
     proto: Receiving,
     read_buf: BytesMut,
@@ -124,7 +122,6 @@ enum Outcome {
 
 impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
     pub(crate) fn new(
-        io: ReadHalf<T>,
         shared: Arc<Shared<T>>,
         proto: Receiving,
         read_buf: BytesMut,
@@ -132,7 +129,6 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
         deadlines: Option<Deadlines>,
     ) -> Self {
         Self {
-            io,
             shared,
             proto,
             read_buf,
@@ -411,7 +407,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                 }
                 _ => self.read_size(),
             };
-            let result = Pin::new(&mut self.io).poll_read(cx, self.inbuf.room(want));
+            let result = self.shared.poll_read(cx, self.inbuf.room(want));
             match self.io_outcome(result) {
                 Poll::Pending => match self.poll_idle(cx) {
                     Poll::Ready(Ok(())) => {}
@@ -535,8 +531,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
         }
         let len = self.read_buf.len();
         self.read_buf.resize(len + want, 0);
-        let (io, read_buf) = (&mut self.io, &mut self.read_buf);
-        let result = Pin::new(io).poll_read(cx, &mut read_buf[len..]);
+        let result = self.shared.poll_read(cx, &mut self.read_buf[len..]);
         let n = match &result {
             Poll::Ready(Ok(n)) => *n,
             _ => 0,
@@ -547,7 +542,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
 
     /// One read from the socket into `buf`, its outcome as [`Self::io_outcome`] gives it.
     fn poll_io(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<Result<usize, Error>> {
-        let result = Pin::new(&mut self.io).poll_read(cx, buf);
+        let result = self.shared.poll_read(cx, buf);
         self.io_outcome(result)
     }
 

@@ -154,7 +154,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
 
     /// Writes what is queued, unless the bytes may wait for a larger write: see the type's
     /// docs and the module docs of `shared`.
-    async fn drain_or_cork(&self, mut w: MutexGuard<'_, Writer<T>>) -> Result<(), Error> {
+    async fn drain_or_cork(&self, mut w: MutexGuard<'_, Writer>) -> Result<(), Error> {
         if w.buf.len() <= MAX_CORKED_BYTES
             && w.corked_messages + 1 < MAX_CORKED_MESSAGES
             && !self.shared.control_pending()
@@ -221,7 +221,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
         self.drain(w).await
     }
 
-    async fn lock_for_send(&self) -> Result<MutexGuard<'_, Writer<T>>, Error> {
+    async fn lock_for_send(&self) -> Result<MutexGuard<'_, Writer>, Error> {
         let w = self.shared.writer.lock().await;
         if self.shared.can_send() {
             Ok(w)
@@ -233,7 +233,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
     /// Writes the header and then the payload from the caller's buffer.
     async fn write_direct(
         &self,
-        mut w: MutexGuard<'_, Writer<T>>,
+        mut w: MutexGuard<'_, Writer>,
         header: &codec::Header,
         payload: &[u8],
     ) -> Result<(), Error> {
@@ -249,7 +249,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
                 .map_err(|e| self.io_failed(e))?;
         }
         {
-            let mut frame = PayloadWrite::new(&mut w, header, payload);
+            let mut frame = PayloadWrite::new(&mut w, shared, header, payload);
             let mut sleep = self.sleep();
             let written = poll_fn(|cx| timed(cx, &mut sleep, |cx| frame.poll_write(cx))).await;
             if let Err(e) = written {
@@ -262,7 +262,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
 
     /// Writes everything queued, releases the lock, then writes control frames queued while
     /// we held it (see the module docs of `shared`).
-    async fn drain(&self, mut w: MutexGuard<'_, Writer<T>>) -> Result<(), Error> {
+    async fn drain(&self, mut w: MutexGuard<'_, Writer>) -> Result<(), Error> {
         let shared = &*self.shared;
         let mut sleep = self.sleep();
         poll_fn(|cx| timed(cx, &mut sleep, |cx| w.poll_drain(cx, shared)))

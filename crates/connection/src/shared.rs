@@ -1,10 +1,17 @@
-//! The state the [`crate::Sender`] and [`crate::Receiver`] share: the write half of the
-//! socket, the frames waiting to be written, and the close state.
+//! The state the [`crate::Sender`] and [`crate::Receiver`] share: the socket, the frames
+//! waiting to be written, and the close state.
 //!
 //! # Design
+//! The socket sits in a `std` mutex that each half holds for one `poll_read`, `poll_write`
+//! or `poll_flush` call, never across an await: the halves take turns on the stream without
+//! waiting for each other's I/O, which never blocks. (This is how `tokio::io::split` shares
+//! a stream too. It replaced `futures::io::split`, whose `BiLock` kept the stream in an
+//! allocation of its own: see `Shared::with_io` for what that cost.)
+//!
 //! Writes go through one async mutex ([`futures::lock::Mutex`]) around [`Writer`]. Only the
-//! holder polls the socket's write side, so two tasks never overwrite each other's write
-//! waker. The sender takes the lock for each message (one uncontended atomic operation).
+//! holder writes to the socket, so frames never interleave and two tasks never overwrite
+//! each other's write waker. The sender takes the lock for each message (one uncontended
+//! atomic operation).
 //!
 //! The receiver must answer pings and close frames even when the application never sends.
 //! It never waits for the lock to do so: it queues the answer in [`Control`] (a `std` mutex
@@ -44,14 +51,14 @@ use std::{
     pin::Pin,
     sync::{
         atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering},
-        Mutex,
+        Mutex, PoisonError,
     },
     task::{Context, Poll, Waker},
 };
 
 use bytes::{Buf, BytesMut};
 use codec::{encode_close_payload, CloseCode, Header, Mode, OpCode, MAX_HEADER_BYTES};
-use futures::{io::WriteHalf, ready, AsyncWrite};
+use futures::{ready, AsyncRead, AsyncWrite};
 
 use crate::{proto::Sending, Error};
 
@@ -107,7 +114,9 @@ fn task_id(waker: &Waker) -> [usize; 2] {
 /// See the module docs.
 #[derive(Debug)]
 pub(crate) struct Shared<T> {
-    pub(crate) writer: futures::lock::Mutex<Writer<T>>,
+    /// The socket; see the module docs.
+    io: Mutex<T>,
+    pub(crate) writer: futures::lock::Mutex<Writer>,
     control: Mutex<Control>,
     control_pending: AtomicBool,
     state: AtomicU8,
@@ -123,10 +132,9 @@ pub(crate) struct Shared<T> {
     write_stalled: AtomicBool,
 }
 
-/// The write half and everything queued for it.
+/// Everything queued for writing, and the right to write it (see the module docs).
 #[derive(Debug)]
-pub(crate) struct Writer<T> {
-    io: WriteHalf<T>,
+pub(crate) struct Writer {
     /// Encoded bytes not yet written, always whole frames (or the tail of one).
     pub(crate) buf: BytesMut,
     pub(crate) proto: Sending,
@@ -135,10 +143,10 @@ pub(crate) struct Writer<T> {
 }
 
 impl<T> Shared<T> {
-    pub(crate) fn new(io: WriteHalf<T>, proto: Sending, mode: Mode) -> Self {
+    pub(crate) fn new(io: T, proto: Sending, mode: Mode) -> Self {
         Self {
+            io: Mutex::new(io),
             writer: futures::lock::Mutex::new(Writer {
-                io,
                 buf: BytesMut::new(),
                 proto,
                 corked_messages: 0,
@@ -204,9 +212,7 @@ impl<T> Shared<T> {
 
     fn control(&self) -> std::sync::MutexGuard<'_, Control> {
         // The queue holds plain data; a panic while it was locked leaves it usable.
-        self.control
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.control.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Queues a pong answering a ping with `payload`, replacing an unanswered older one.
@@ -278,6 +284,32 @@ impl<T> Shared<T> {
     pub(crate) fn control_pending(&self) -> bool {
         self.control_pending.load(Ordering::Acquire)
     }
+
+    /// Runs one poll of the socket, holding its lock only for that call (see the module
+    /// docs). Uncontended, this is one compare-and-swap and one swap, inlined. With
+    /// `futures::io::split` instead, an echo server (one connection, 16-byte messages, four
+    /// socket calls per message) ran 3882 user-space instructions per message in `callgrind`
+    /// against 3772 with this, and an idle connection held 0.17 KiB more.
+    fn with_io<R>(&self, poll: impl FnOnce(Pin<&mut T>) -> R) -> R
+    where
+        T: Unpin,
+    {
+        // A panic inside a poll propagates to its caller; the stream stays usable for the
+        // other half, as it would have been had the panic come after the poll.
+        let mut io = self.io.lock().unwrap_or_else(PoisonError::into_inner);
+        poll(Pin::new(&mut *io))
+    }
+}
+
+impl<T: AsyncRead + Unpin> Shared<T> {
+    /// Reads from the socket (for the receiver).
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.with_io(|io| io.poll_read(cx, buf))
+    }
 }
 
 impl<T: AsyncWrite + Unpin> Shared<T> {
@@ -319,7 +351,7 @@ impl<T: AsyncWrite + Unpin> Shared<T> {
 
     /// Moves queued control frames into the write buffer. Call only when the buffer is
     /// empty, so a control frame never lands inside another frame.
-    fn pull_control(&self, w: &mut Writer<T>) {
+    fn pull_control(&self, w: &mut Writer) {
         if !self.control_pending.swap(false, Ordering::AcqRel) {
             return;
         }
@@ -350,10 +382,10 @@ impl<T: AsyncWrite + Unpin> Shared<T> {
     }
 }
 
-impl<T: AsyncWrite + Unpin> Writer<T> {
+impl Writer {
     /// Writes everything queued (including control frames from the receiver), flushes, and
     /// shuts the write side down when the connection is finished.
-    pub(crate) fn poll_drain(
+    pub(crate) fn poll_drain<T: AsyncWrite + Unpin>(
         &mut self,
         cx: &mut Context<'_>,
         shared: &Shared<T>,
@@ -365,7 +397,7 @@ impl<T: AsyncWrite + Unpin> Writer<T> {
                     break;
                 }
             }
-            let n = match Pin::new(&mut self.io).poll_write(cx, &self.buf) {
+            let n = match shared.with_io(|io| io.poll_write(cx, &self.buf)) {
                 Poll::Ready(result) => result?,
                 Poll::Pending => {
                     // Left for the next poll of whichever half: see `poll_opportunistic_flush`.
@@ -391,9 +423,9 @@ impl<T: AsyncWrite + Unpin> Writer<T> {
             // Give back the memory of a large message once it is written.
             self.buf = BytesMut::new();
         }
-        ready!(Pin::new(&mut self.io).poll_flush(cx))?;
+        ready!(shared.with_io(|io| io.poll_flush(cx)))?;
         if shared.wants_shutdown() {
-            ready!(Pin::new(&mut self.io).poll_close(cx))?;
+            ready!(shared.with_io(|io| io.poll_close(cx)))?;
             shared.set(SHUT_DOWN);
         }
         Poll::Ready(Ok(()))
@@ -408,7 +440,8 @@ impl<T: AsyncWrite + Unpin> Writer<T> {
 /// stream is never left with half a frame. After a failed write it copies nothing: the
 /// connection is dead, and the copy would only double the memory a large message holds.
 pub(crate) struct PayloadWrite<'a, T> {
-    pub(crate) writer: &'a mut Writer<T>,
+    pub(crate) writer: &'a mut Writer,
+    shared: &'a Shared<T>,
     payload: &'a [u8],
     written: usize,
     /// A write failed: the rest of the payload will never be sent.
@@ -416,12 +449,18 @@ pub(crate) struct PayloadWrite<'a, T> {
 }
 
 impl<'a, T: AsyncWrite + Unpin> PayloadWrite<'a, T> {
-    pub(crate) fn new(writer: &'a mut Writer<T>, header: &Header, payload: &'a [u8]) -> Self {
+    pub(crate) fn new(
+        writer: &'a mut Writer,
+        shared: &'a Shared<T>,
+        header: &Header,
+        payload: &'a [u8],
+    ) -> Self {
         let mut h = [0; MAX_HEADER_BYTES];
         let n = header.encode_to_array(&mut h);
         writer.buf.extend_from_slice(&h[..n]);
         Self {
             writer,
+            shared,
             payload,
             written: 0,
             failed: false,
@@ -440,10 +479,10 @@ impl<'a, T: AsyncWrite + Unpin> PayloadWrite<'a, T> {
         while self.written < self.payload.len() {
             let rest = &self.payload[self.written..];
             let n = if self.writer.buf.is_empty() {
-                ready!(Pin::new(&mut self.writer.io).poll_write(cx, rest))?
+                ready!(self.shared.with_io(|io| io.poll_write(cx, rest)))?
             } else {
                 let bufs = [io::IoSlice::new(&self.writer.buf), io::IoSlice::new(rest)];
-                ready!(Pin::new(&mut self.writer.io).poll_write_vectored(cx, &bufs))?
+                ready!(self.shared.with_io(|io| io.poll_write_vectored(cx, &bufs)))?
             };
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
@@ -476,7 +515,7 @@ impl<T> Drop for PayloadWrite<'_, T> {
 
 #[cfg(test)]
 mod tests {
-    use futures::{task::noop_waker_ref, AsyncReadExt};
+    use futures::task::noop_waker_ref;
 
     use super::*;
 
@@ -524,17 +563,13 @@ mod tests {
     /// Starts writing a 1 MiB frame to `socket` and drops the write after one poll; returns
     /// how the poll ended and the bytes left in the writer's buffer.
     fn write_then_drop(socket: Socket) -> (Poll<io::Result<()>>, usize) {
-        let (_read, write) = socket.split();
-        let mut writer = Writer {
-            io: write,
-            buf: BytesMut::new(),
-            proto: Sending::new(Mode::Server, usize::MAX, None, Some(1)),
-            corked_messages: 0,
-        };
+        let proto = Sending::new(Mode::Server, usize::MAX, None, Some(1));
+        let shared = Shared::new(socket, proto, Mode::Server);
+        let mut writer = shared.writer.try_lock().expect("nobody else holds it");
         let payload = vec![7; 1 << 20];
         let mut header = Header::new(OpCode::Binary);
         header.set_payload_len(payload.len() as u64);
-        let mut frame = PayloadWrite::new(&mut writer, &header, &payload);
+        let mut frame = PayloadWrite::new(&mut writer, &shared, &header, &payload);
         let poll = frame.poll_write(&mut Context::from_waker(noop_waker_ref()));
         drop(frame);
         (poll, writer.buf.len())
