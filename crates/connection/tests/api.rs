@@ -7,6 +7,7 @@ mod api {
     mod fairness;
     mod messages;
     mod props;
+    mod threads;
     mod timeouts;
     mod util;
     mod violations;
