@@ -7,6 +7,8 @@
 //!   its own warm-up; medians over the rounds.
 //! - Idle memory: the server's resident set before and after `load --idle N` opened N
 //!   connections (each exchanged one message), per connection.
+//! - Instructions: every crate's `echo-server` under callgrind, user-space instructions
+//!   per message with small messages (not in `--quick` runs; needs valgrind).
 //! - Client side: every crate's `client-load` against the fixed `echo-server neutral`.
 //! - Micro-benchmarks: the criterion benches of sockeye-codec and sockeye-connection.
 //!
@@ -117,6 +119,8 @@ struct Settings {
 /// One measured run, as a load program reported it.
 #[derive(Clone, Default)]
 struct Run {
+    /// Messages echoed in the measured interval.
+    messages: f64,
     messages_per_s: f64,
     mib_per_s: f64,
     p50: f64,
@@ -148,7 +152,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
             "--rounds" => settings.rounds = value()?.parse().map_err(|e| format!("--rounds: {e}"))?,
             "--duration" => settings.duration = value()?.parse().map_err(|e| format!("--duration: {e}"))?,
             "--only" => settings.only = Some(value()?.clone()),
-            _ => return Err(format!("unknown option {arg}; usage: cargo xtask bench [--quick] [--rounds N] [--duration SECS] [--only SCENARIO|idle|client|micro]")),
+            _ => return Err(format!("unknown option {arg}; usage: cargo xtask bench [--quick] [--rounds N] [--duration SECS] [--only SCENARIO|idle|instructions|client|micro]")),
         }
     }
     let hard_limit = fd_hard_limit();
@@ -194,6 +198,12 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     } else {
         None
     };
+    // Not in `--quick` runs: valgrind is not needed to prove that the benches work.
+    let instructions = if wanted("instructions") && !bench.settings.quick {
+        Some(bench.instructions())
+    } else {
+        None
+    };
     for scenario in &SCENARIOS {
         if wanted(scenario.name) || wanted("client") {
             client.insert(scenario.name, bench.client_scenario(scenario)?);
@@ -209,7 +219,13 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         String::new()
     };
 
-    let report = bench.markdown(&server, idle.as_ref(), &client, &micro);
+    let report = bench.markdown(
+        &server,
+        idle.as_ref(),
+        instructions.as_ref(),
+        &client,
+        &micro,
+    );
     let path = if bench.settings.quick || bench.settings.only.is_some() {
         out_dir.join("BENCHMARKS.quick.md")
     } else {
@@ -264,6 +280,17 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
 type Results = BTreeMap<&'static str, Vec<Run>>;
 type IdleResults = BTreeMap<&'static str, Vec<Result<(f64, u64), String>>>;
+/// User-space instructions per message and the share of them in `memset`/`memcpy`, by
+/// scenario and crate; or why none were counted.
+type Counts =
+    Result<BTreeMap<&'static str, BTreeMap<&'static str, Result<(f64, f64), String>>>, String>;
+
+/// The scenarios whose instructions are counted: small messages, one at a time and
+/// pipelined. Not large ones: valgrind counts every byte a `rep movsb` or `rep stosb` moves
+/// (glibc's `memcpy` and `memset` above about 2 KiB) as an instruction, so a crate that
+/// copies 64 KiB looks tens of times costlier than it is. Not 1000 connections either:
+/// what they cost beyond one connection is cache misses, which instructions do not show.
+const COUNTED: [&str; 2] = ["latency", "pipelined"];
 
 struct Bench {
     settings: Settings,
@@ -274,7 +301,11 @@ struct Bench {
 impl Bench {
     /// `program args` on `core`, with the open-file limit raised to the hard limit.
     fn command(&self, core: usize, program: &str, args: &[String]) -> Command {
-        let binary = target_dir().join("release").join(program);
+        self.command_of(core, &target_dir().join("release").join(program), args)
+    }
+
+    /// Like [`Bench::command`], for any program (a path, or a name looked up in `PATH`).
+    fn command_of(&self, core: usize, binary: &Path, args: &[String]) -> Command {
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
             .arg("ulimit -n \"$(ulimit -Hn)\" 2>/dev/null; exec \"$@\"")
@@ -459,6 +490,123 @@ impl Bench {
         Ok(((after - before) as f64 / connections as f64, connections))
     }
 
+    /// User-space instructions per echoed message of every crate's server, counted by
+    /// callgrind: the one measure here that this noisy machine does not blur (two counts of
+    /// the same server differ by well under 1%).
+    fn instructions(&self) -> Counts {
+        if !has_program("valgrind", &["--version"])
+            || !has_program("callgrind_control", &["--version"])
+        {
+            eprintln!("bench: instructions: skipped: valgrind is not installed");
+            return Err("skipped: valgrind (with `callgrind_control`) is not installed".to_owned());
+        }
+        let mut counts = BTreeMap::new();
+        for scenario in SCENARIOS.iter().filter(|s| COUNTED.contains(&s.name)) {
+            eprintln!("bench: instructions, {}", scenario.title);
+            let by_impl: &mut BTreeMap<_, _> = counts.entry(scenario.name).or_default();
+            for name in IMPLS {
+                let count = self.count_instructions(scenario, name);
+                match &count {
+                    Ok((n, share)) => eprintln!(
+                        "bench:   {name:<18} {n:.0} instructions per message ({:.0}% in memset/memcpy)",
+                        share * 100.0
+                    ),
+                    Err(e) => eprintln!("bench:   {name:<18} failed: {e}"),
+                }
+                by_impl.insert(name, count);
+            }
+        }
+        Ok(counts)
+    }
+
+    /// Runs `name`'s echo server under callgrind with instrumentation off, switches it on
+    /// just before the load starts (no warm-up: the count covers every message, and the
+    /// handshakes, a few thousand instructions a connection), dumps the count when the load
+    /// ends, and divides.
+    fn count_instructions(&self, scenario: &Scenario, name: &str) -> Result<(f64, f64), String> {
+        let port = free_port()?;
+        let addr = format!("127.0.0.1:{port}");
+        let out = target_dir()
+            .join("bench")
+            .join(format!("callgrind.{name}.{}", scenario.name));
+        let server_binary = target_dir().join("release").join("echo-server");
+        let args = [
+            "--tool=callgrind".to_owned(),
+            "--instr-atstart=no".to_owned(),
+            format!("--callgrind-out-file={}", out.display()),
+            server_binary.display().to_string(),
+            name.to_owned(),
+            addr.clone(),
+        ];
+        let mut cmd = self.command_of(0, Path::new("valgrind"), &args);
+        cmd.stdout(Stdio::null());
+        let mut server = Guard::spawn("echo-server under callgrind", cmd)?;
+        wait_for_port(port, &mut server)?;
+        // `sh` and `taskset` exec the next program, so this is valgrind's process.
+        let pid = server
+            .child
+            .as_ref()
+            .map(|c| c.id().to_string())
+            .ok_or("no server process")?;
+        let control = |what: &[&str]| {
+            let mut args = what.to_vec();
+            args.push(&pid);
+            if has_program("callgrind_control", &args) {
+                Ok(())
+            } else {
+                Err(format!("callgrind_control {} failed", args.join(" ")))
+            }
+        };
+        // Where callgrind writes its first dump.
+        let dump = PathBuf::from(format!("{}.1", out.display()));
+        let _ = fs::remove_file(&dump);
+        control(&["--instr=on"])?;
+        let mut args = self.load_args(scenario, &addr);
+        let warmup = args
+            .iter()
+            .position(|a| a == "--warmup")
+            .ok_or("no --warmup")?;
+        args[warmup + 1] = "0".to_owned();
+        let run = self.measure("load", args);
+        let dumped = control(&["--dump"]);
+        server.stop();
+        if let Some(e) = run.failed {
+            return Err(e);
+        }
+        dumped?;
+        let text = fs::read_to_string(&dump)
+            .map_err(|e| format!("cannot read {}: {e}", dump.display()))?;
+        let total: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix("summary:"))
+            .and_then(|n| n.trim().parse().ok())
+            .ok_or_else(|| format!("{} has no summary line", dump.display()))?;
+        if run.messages < 1.0 || total <= 0.0 {
+            return Err("no message was echoed".to_owned());
+        }
+        // The functions' own counts, from `callgrind_annotate`'s per-function listing.
+        let listing = output(
+            "callgrind_annotate",
+            &["--threshold=100", "--auto=no", &dump.display().to_string()],
+        );
+        let bulk: f64 = listing
+            .lines()
+            .filter(|l| {
+                ["__memset", "__memcpy", "__memmove"]
+                    .iter()
+                    .any(|f| l.contains(f))
+            })
+            .filter_map(|l| {
+                l.split_whitespace()
+                    .next()?
+                    .replace(',', "")
+                    .parse::<f64>()
+                    .ok()
+            })
+            .sum();
+        Ok((total / run.messages, (bulk / total).min(1.0)))
+    }
+
     /// Runs the criterion benches: once each as a test with `--quick`, otherwise measured,
     /// returning their results as Markdown.
     fn micro(&self) -> Result<String, String> {
@@ -498,6 +646,7 @@ impl Bench {
         &self,
         server: &BTreeMap<&str, Results>,
         idle: Option<&IdleResults>,
+        instructions: Option<&Counts>,
         client: &BTreeMap<&str, Results>,
         micro: &str,
     ) -> String {
@@ -592,6 +741,9 @@ impl Bench {
             }
             md.push('\n');
         }
+        if let Some(counts) = instructions {
+            instructions_markdown(&mut md, counts);
+        }
         if !client.is_empty() {
             let _ = writeln!(md, "## Client side (against the neutral server)\n");
             detail(&mut md, client);
@@ -609,7 +761,7 @@ impl Bench {
         let _ = writeln!(
             md,
             "## Reproduce\n\n```sh\ncargo xtask bench            # everything, about 35 minutes; writes BENCHMARKS.md\n\
-             cargo xtask bench --only 1m  # one scenario (or idle, client, micro); writes target/bench/\n\
+             cargo xtask bench --only 1m  # one scenario (or idle, instructions, client, micro); writes target/bench/\n\
              cargo xtask bench --quick    # seconds per scenario, proves it works (part of cargo xtask ci)\n```\n\n\
              The programs' stderr goes to `target/bench/programs.log`."
         );
@@ -646,6 +798,7 @@ fn parse_report(line: &str) -> Result<Run, String> {
             .map(|s| s * 1e6 / messages.max(1.0))
     };
     Ok(Run {
+        messages,
         messages_per_s: messages / seconds,
         mib_per_s: number(&value, "bytes")? / seconds / (1 << 20) as f64,
         p50: number(&value, "p50_us")?,
@@ -804,6 +957,66 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
 /// In how many rounds sockeye echoed more messages per second than `name`, as "k of n" over
 /// the rounds both completed (round `i` is the `i`th run of each crate); "-" for sockeye
 /// itself or when no round has both.
+fn instructions_markdown(md: &mut String, counts: &Counts) {
+    let _ = writeln!(
+        md,
+        "## User-space instructions per message (server, callgrind)\n"
+    );
+    let counts = match counts {
+        Ok(counts) => counts,
+        Err(e) => {
+            let _ = writeln!(md, "{e}\n");
+            return;
+        }
+    };
+    let _ = writeln!(
+        md,
+        "Each crate's echo server under `valgrind --tool=callgrind`, counting from just before \
+         the load generator starts (no warm-up) to its end: every instruction the server \
+         process ran in user space (the crate, tokio, the allocator, libc; not the kernel's \
+         work), divided by the messages echoed. One run each: unlike time on this machine, the \
+         count barely moves between runs. Ratios are to sockeye; below 1.00x means fewer \
+         instructions than sockeye's. Valgrind counts each byte that a `rep stosb` or `rep \
+         movsb` moves (glibc's `memset` and `memcpy` above about 2 KiB) as one instruction, so \
+         a crate that clears or copies a large buffer per message shows far more than that \
+         work costs in time: where those two functions make up more than a tenth of a \
+         count, the cell says how much. Only small messages are counted, for that reason.\n"
+    );
+    let _ = writeln!(md, "| scenario | {} |", IMPLS.join(" | "));
+    let _ = writeln!(md, "|---|{}", "---:|".repeat(IMPLS.len()));
+    for scenario in SCENARIOS.iter().filter(|s| COUNTED.contains(&s.name)) {
+        let Some(by_impl) = counts.get(scenario.name) else {
+            continue;
+        };
+        let base = by_impl
+            .get("sockeye")
+            .and_then(|r| r.as_ref().ok())
+            .map(|(n, _)| *n);
+        let cells: Vec<String> = IMPLS
+            .iter()
+            .map(|name| {
+                let Some(Ok((n, share))) = by_impl.get(name) else {
+                    return "failed".to_owned();
+                };
+                let mut notes = Vec::new();
+                if *name != "sockeye" {
+                    notes.push(base.map_or("-".to_owned(), |b| ratio(*n, b)));
+                }
+                if *share > 0.1 {
+                    notes.push(format!("{:.0}% memset/memcpy", share * 100.0));
+                }
+                if notes.is_empty() {
+                    format!("{n:.0}")
+                } else {
+                    format!("{n:.0} ({})", notes.join("; "))
+                }
+            })
+            .collect();
+        let _ = writeln!(md, "| {} | {} |", scenario.title, cells.join(" | "));
+    }
+    md.push('\n');
+}
+
 fn rounds_won(results: &Results, name: &str) -> String {
     let (Some(ours), Some(theirs)) = (results.get("sockeye"), results.get(name)) else {
         return "-".to_owned();
