@@ -222,7 +222,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
     }
 
     async fn lock_for_send(&self) -> Result<MutexGuard<'_, Writer>, Error> {
-        let w = self.shared.writer.lock().await;
+        // `lock` tries first too; taking a free lock directly skips setting up and
+        // dropping its waiting future.
+        let w = match self.shared.writer.try_lock() {
+            Some(w) => w,
+            None => self.shared.writer.lock().await,
+        };
         if self.shared.can_send() {
             Ok(w)
         } else {
