@@ -332,7 +332,9 @@ impl Bench {
         Ok((guard, addr))
     }
 
-    fn load_args(&self, scenario: &Scenario, addr: &str) -> Vec<String> {
+    /// The load program's arguments for `scenario` against `addr`, with `warmup` seconds of
+    /// warm-up.
+    fn load_args(&self, scenario: &Scenario, addr: &str, warmup: f64) -> Vec<String> {
         let s = &self.settings;
         [
             "--addr",
@@ -344,7 +346,7 @@ impl Bench {
             "--pipeline",
             &scenario.pipeline.to_string(),
             "--warmup",
-            &s.warmup.to_string(),
+            &warmup.to_string(),
             "--duration",
             &s.duration.to_string(),
         ]
@@ -391,7 +393,7 @@ impl Bench {
         for round in 1..=self.settings.rounds {
             for name in turn_order(round) {
                 let (mut server, addr) = self.start_server(name)?;
-                let mut args = self.load_args(scenario, &addr);
+                let mut args = self.load_args(scenario, &addr, self.settings.warmup);
                 if let Some(pid) = server.child.as_ref().map(std::process::Child::id) {
                     args.extend(["--cpu-pid".to_owned(), pid.to_string()]);
                 }
@@ -414,7 +416,7 @@ impl Bench {
             for name in turn_order(round) {
                 let (mut server, addr) = self.start_server("neutral")?;
                 let mut args = vec![name.to_owned()];
-                args.extend(self.load_args(scenario, &addr));
+                args.extend(self.load_args(scenario, &addr, self.settings.warmup));
                 let run = self.measure("client-load", args);
                 server.stop();
                 eprintln!("bench:   round {round} {name:<18} {}", run.summary());
@@ -520,9 +522,8 @@ impl Bench {
     }
 
     /// Runs `name`'s echo server under callgrind with instrumentation off, switches it on
-    /// just before the load starts (no warm-up: the count covers every message, and the
-    /// handshakes, a few thousand instructions a connection), dumps the count when the load
-    /// ends, and divides.
+    /// just before the load starts (no warm-up: the count covers every message, and each
+    /// connection's handshake once), dumps the count when the load ends, and divides.
     fn count_instructions(&self, scenario: &Scenario, name: &str) -> Result<(f64, f64), String> {
         let port = free_port()?;
         let addr = format!("127.0.0.1:{port}");
@@ -548,27 +549,17 @@ impl Bench {
             .as_ref()
             .map(|c| c.id().to_string())
             .ok_or("no server process")?;
-        let control = |what: &[&str]| {
-            let mut args = what.to_vec();
-            args.push(&pid);
-            if has_program("callgrind_control", &args) {
-                Ok(())
-            } else {
-                Err(format!("callgrind_control {} failed", args.join(" ")))
-            }
+        let control = |what: &str| {
+            let mut cmd = Command::new("callgrind_control");
+            cmd.args([what, pid.as_str()]).stdout(Stdio::null());
+            crate::util::run(cmd)
         };
         // Where callgrind writes its first dump.
         let dump = PathBuf::from(format!("{}.1", out.display()));
         let _ = fs::remove_file(&dump);
-        control(&["--instr=on"])?;
-        let mut args = self.load_args(scenario, &addr);
-        let warmup = args
-            .iter()
-            .position(|a| a == "--warmup")
-            .ok_or("no --warmup")?;
-        args[warmup + 1] = "0".to_owned();
-        let run = self.measure("load", args);
-        let dumped = control(&["--dump"]);
+        control("--instr=on")?;
+        let run = self.measure("load", self.load_args(scenario, &addr, 0.0));
+        let dumped = control("--dump");
         server.stop();
         if let Some(e) = run.failed {
             return Err(e);
@@ -954,9 +945,7 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
     }
 }
 
-/// In how many rounds sockeye echoed more messages per second than `name`, as "k of n" over
-/// the rounds both completed (round `i` is the `i`th run of each crate); "-" for sockeye
-/// itself or when no round has both.
+/// The instructions section: a table of the counts, or why there are none.
 fn instructions_markdown(md: &mut String, counts: &Counts) {
     let _ = writeln!(
         md,
@@ -1017,6 +1006,9 @@ fn instructions_markdown(md: &mut String, counts: &Counts) {
     md.push('\n');
 }
 
+/// In how many rounds sockeye echoed more messages per second than `name`, as "k of n" over
+/// the rounds both completed (round `i` is the `i`th run of each crate); "-" for sockeye
+/// itself or when no round has both.
 fn rounds_won(results: &Results, name: &str) -> String {
     let (Some(ours), Some(theirs)) = (results.get("sockeye"), results.get(name)) else {
         return "-".to_owned();

@@ -59,7 +59,8 @@ const PAGE: usize = 4096;
 
 /// The `len` bytes of `buf` that start `offset` bytes past its first page boundary.
 fn page_aligned(buf: &mut [u8], offset: usize, len: usize) -> &mut [u8] {
-    let start = buf.as_ptr().align_offset(PAGE) + offset;
+    // Not `align_offset`, which may return `usize::MAX` ("not computable").
+    let start = (PAGE - buf.as_ptr() as usize % PAGE) % PAGE + offset;
     &mut buf[start..start + len]
 }
 

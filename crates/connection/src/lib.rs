@@ -45,9 +45,9 @@
 //! ```
 //!
 //! # Sharing between the sender and the receiver
-//! Both halves use the one socket, each holding it only for a single non-blocking
-//! `poll_read` or `poll_write` call, so neither waits on the other's I/O (one stream type
-//! serves both halves; no `split` is needed). Writes go through one async mutex that
+//! The stream is not split: both halves use it, each holding it only for a single
+//! non-blocking `poll_read` or `poll_write` call, so neither waits on the other's I/O.
+//! Writes go through one async mutex that
 //! the sender takes per message; the receiver never waits for it: answers to pings and
 //! close frames are queued (at most one of each) and written by whichever side holds the
 //! writer next. So the receiver keeps reading while a large send is blocked, and a pong is

@@ -2,8 +2,8 @@
 //! waiting to be written, and the close state.
 //!
 //! # Design
-//! The socket sits in a `std` mutex that each half holds for one `poll_read`, `poll_write`
-//! or `poll_flush` call, never across an await: the halves take turns on the stream without
+//! The socket sits in a `std` mutex that each half holds for one `poll_read`, `poll_write`,
+//! `poll_flush` or `poll_close` call, never across an await: the halves take turns on the stream without
 //! waiting for each other's I/O, which never blocks. (This is how `tokio::io::split` shares
 //! a stream too. It replaced `futures::io::split`, whose `BiLock` kept the stream in an
 //! allocation of its own: see `Shared::with_io` for what that cost.)
