@@ -83,13 +83,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
     /// afterwards.
     pub async fn send_binary_mut(&mut self, mut data: impl AsMut<[u8]>) -> Result<(), Error> {
         let data = data.as_mut();
-        let mut w = self.lock_for_send().await?;
-        if data.len() >= DIRECT_WRITE_MIN_BYTES {
-            if let Some(header) = w.proto.masked_in_place_header(OpCode::Binary, data) {
-                return self.write_direct(w, &header, data).await;
-            }
+        if data.len() < DIRECT_WRITE_MIN_BYTES {
+            // Small payloads: one copy behind the header is cheaper than a vectored write.
+            return self.send_data(OpCode::Binary, data).await;
         }
-        // Small payloads: one copy behind the header is cheaper than a vectored write.
+        let mut w = self.lock_for_send().await?;
+        if let Some(header) = w.proto.masked_in_place_header(OpCode::Binary, data) {
+            return self.write_direct(w, &header, data).await;
+        }
         let Writer { buf, proto, .. } = &mut *w;
         proto.encode_data(OpCode::Binary, data, buf)?;
         self.drain_or_cork(w).await
@@ -138,6 +139,17 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
     }
 
     async fn send_data(&mut self, opcode: OpCode, data: &[u8]) -> Result<(), Error> {
+        if data.len() < DIRECT_WRITE_MIN_BYTES {
+            match poll_fn(|cx| Poll::Ready(self.send_now(cx, opcode, data))).await {
+                Now::Done(result) => return result,
+                Now::WritePending(w) => return self.drain(w).await,
+                Now::Uncorked => {
+                    let w = self.shared.writer.lock().await;
+                    return self.drain(w).await;
+                }
+                Now::Contended => {}
+            }
+        }
         let mut w = self.lock_for_send().await?;
         if data.len() >= DIRECT_WRITE_MIN_BYTES {
             if let Some(header) = w.proto.direct_header(opcode, data.len()) {
@@ -155,26 +167,67 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
     /// Writes what is queued, unless the bytes may wait for a larger write: see the type's
     /// docs and the module docs of `shared`.
     async fn drain_or_cork(&self, mut w: MutexGuard<'_, Writer>) -> Result<(), Error> {
+        let shared = &*self.shared;
+        if poll_fn(|cx| Poll::Ready(self.cork(&mut w, cx))).await {
+            drop(w);
+            if shared.more_input() {
+                return Ok(());
+            }
+            // The receiver ran out of input meanwhile and may not have seen the cork.
+            let w = shared.writer.lock().await;
+            return self.drain(w).await;
+        }
+        self.drain(w).await
+    }
+
+    /// Leaves the message just encoded in `w` unwritten when the receiver, in this task,
+    /// still holds pipelined input (and the batch is not full): the receiver writes it with
+    /// the others (see the module docs of `shared`). Returns whether it did.
+    fn cork(&self, w: &mut Writer, cx: &Context<'_>) -> bool {
         if w.buf.len() <= MAX_CORKED_BYTES
             && w.corked_messages + 1 < MAX_CORKED_MESSAGES
             && !self.shared.control_pending()
+            && self.shared.more_input_in_task(cx.waker())
         {
-            let shared = &*self.shared;
-            if poll_fn(|cx| Poll::Ready(shared.more_input_in_task(cx.waker()))).await {
-                // Pipelined input: leave the reply for the receiver to write with the
-                // others (see the module docs of `shared`).
-                shared.cork();
-                w.corked_messages += 1;
-                drop(w);
-                if shared.more_input() {
-                    return Ok(());
-                }
-                // The receiver ran out of input meanwhile and may not have seen the cork.
-                let w = shared.writer.lock().await;
-                return self.drain(w).await;
-            }
+            self.shared.cork();
+            w.corked_messages += 1;
+            return true;
         }
-        self.drain(w).await
+        false
+    }
+
+    /// The whole of a small message's send when nothing has to wait, without the layers of
+    /// the general path: take the free writer lock, encode, then cork or write and flush.
+    /// (An echo server ran 86 fewer user-space instructions per message with it, 3737 to
+    /// 3651, at 16 B pipeline 1 in `cargo xtask bench --only instructions`.)
+    fn send_now(&self, cx: &mut Context<'_>, opcode: OpCode, data: &[u8]) -> Now<'_> {
+        let Some(mut w) = self.shared.writer.try_lock() else {
+            return Now::Contended;
+        };
+        if !self.shared.can_send() {
+            return Now::Done(Err(Error::Closed));
+        }
+        let Writer { buf, proto, .. } = &mut *w;
+        if let Err(e) = proto.encode_data(opcode, data, buf) {
+            return Now::Done(Err(e));
+        }
+        let shared = &*self.shared;
+        if self.cork(&mut w, cx) {
+            drop(w);
+            if shared.more_input() {
+                return Now::Done(Ok(()));
+            }
+            return Now::Uncorked;
+        }
+        match w.poll_drain(cx, shared) {
+            Poll::Ready(Ok(())) => {
+                drop(w);
+                Now::Done(shared.poll_opportunistic_flush(cx))
+            }
+            Poll::Ready(Err(e)) => Now::Done(Err(self.io_failed(e))),
+            // The socket will wake this task; `drain` polls again and times the wait.
+            Poll::Pending => Now::WritePending(w),
+        }
     }
 
     /// Queues a binary message without writing it, to batch several messages into one
@@ -290,6 +343,18 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
     fn sleep(&self) -> Option<Sleep> {
         self.send_timeout.as_ref().map(|(timer, d)| timer.sleep(*d))
     }
+}
+
+/// How far [`Sender::send_now`] got.
+enum Now<'a> {
+    /// The message was sent (or corked), or failed.
+    Done(Result<(), Error>),
+    /// Encoded; the write is waiting for the socket.
+    WritePending(MutexGuard<'a, Writer>),
+    /// Corked, but the receiver ran out of input meanwhile: write it.
+    Uncorked,
+    /// The writer is busy: take the general path, which waits for it.
+    Contended,
 }
 
 /// Polls `write`, failing with `TimedOut` once `sleep` (if any) completes first.
