@@ -109,6 +109,7 @@ impl Deadlines {
     }
 
     /// Records that bytes arrived: the peer is alive.
+    #[inline]
     pub(crate) fn on_read(&mut self) {
         if self.keepalive.is_some() || self.idle.is_some() {
             self.last_read = self.timer.now();

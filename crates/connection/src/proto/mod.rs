@@ -156,6 +156,7 @@ impl Receiving {
 
     /// The payload length of the data frame whose payload is arriving, and how much of it is
     /// still to come, if we are inside one. The I/O layer uses it to size its reads.
+    #[inline]
     pub(crate) fn data_frame(&self) -> Option<(u64, u64)> {
         self.frame
             .filter(|f| !f.header.opcode().is_control())
