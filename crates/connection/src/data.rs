@@ -56,6 +56,7 @@ pub enum IncomingRef<'a> {
 
 impl<'a> IncomingRef<'a> {
     /// A data message described by `data`, whose bytes are `bytes`.
+    #[inline]
     pub(crate) fn data(data: Data, bytes: &'a [u8]) -> Self {
         debug_assert_eq!(data.len(), bytes.len());
         match data {
