@@ -7,8 +7,9 @@
 //!   its own warm-up; medians over the rounds.
 //! - Idle memory: the server's resident set before and after `load --idle N` opened N
 //!   connections (each exchanged one message), per connection.
-//! - Instructions: every crate's `echo-server` under callgrind, user-space instructions
-//!   per message with small messages (not in `--quick` runs; needs valgrind).
+//! - Instructions: every crate's `echo-server`, and its `client-load` inside the connection
+//!   task, under callgrind: user-space instructions per message with small messages (not in
+//!   `--quick` runs; needs valgrind).
 //! - Client side: every crate's `client-load` against the fixed `echo-server neutral`.
 //! - Micro-benchmarks: the criterion benches of sockeye-codec and sockeye-connection.
 //!
@@ -280,10 +281,30 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
 
 type Results = BTreeMap<&'static str, Vec<Run>>;
 type IdleResults = BTreeMap<&'static str, Vec<Result<(f64, u64), String>>>;
-/// User-space instructions per message and the share of them in `memset`/`memcpy`, by
-/// scenario and crate; or why none were counted.
-type Counts =
-    Result<BTreeMap<&'static str, BTreeMap<&'static str, Result<(f64, f64), String>>>, String>;
+/// User-space instructions per message and the share of them in `memset`/`memcpy`, by side
+/// (server or client), scenario and crate; or why none were counted.
+type Counts = Result<
+    BTreeMap<(Side, &'static str), BTreeMap<&'static str, Result<(f64, f64), String>>>,
+    String,
+>;
+
+/// Which of a crate's programs a count is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Side {
+    /// Its echo server, under the neutral load generator.
+    Server,
+    /// Its client, against the neutral server.
+    Client,
+}
+
+impl Side {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Server => "server",
+            Self::Client => "client",
+        }
+    }
+}
 
 /// The scenarios whose instructions are counted: small messages, one at a time and
 /// pipelined. Not large ones: valgrind counts every byte a `rep movsb` or `rep stosb` moves
@@ -356,7 +377,11 @@ impl Bench {
 
     /// Runs a load program to completion and reads its report.
     fn measure(&self, program: &str, args: Vec<String>) -> Run {
-        let mut cmd = self.command(1, program, &args);
+        self.measure_command(program, self.command(1, program, &args))
+    }
+
+    /// [`Bench::measure`] for a load program started by `cmd` (under valgrind, say).
+    fn measure_command(&self, program: &str, mut cmd: Command) -> Run {
         cmd.stdout(Stdio::piped());
         let mut guard = match Guard::spawn("load", cmd) {
             Ok(guard) => guard,
@@ -492,9 +517,9 @@ impl Bench {
         Ok(((after - before) as f64 / connections as f64, connections))
     }
 
-    /// User-space instructions per echoed message of every crate's server, counted by
-    /// callgrind: the one measure here that this noisy machine does not blur (two counts of
-    /// the same server differ by well under 1%).
+    /// User-space instructions per echoed message of every crate's server and client,
+    /// counted by callgrind: the one measure here that this noisy machine does not blur (two
+    /// counts of the same program differ by well under 1%).
     fn instructions(&self) -> Counts {
         if !has_program("valgrind", &["--version"])
             || !has_program("callgrind_control", &["--version"])
@@ -503,19 +528,28 @@ impl Bench {
             return Err("skipped: valgrind (with `callgrind_control`) is not installed".to_owned());
         }
         let mut counts = BTreeMap::new();
-        for scenario in SCENARIOS.iter().filter(|s| COUNTED.contains(&s.name)) {
-            eprintln!("bench: instructions, {}", scenario.title);
-            let by_impl: &mut BTreeMap<_, _> = counts.entry(scenario.name).or_default();
-            for name in IMPLS {
-                let count = self.count_instructions(scenario, name);
-                match &count {
-                    Ok((n, share)) => eprintln!(
-                        "bench:   {name:<18} {n:.0} instructions per message ({:.0}% in memset/memcpy)",
-                        share * 100.0
-                    ),
-                    Err(e) => eprintln!("bench:   {name:<18} failed: {e}"),
+        for side in [Side::Server, Side::Client] {
+            for scenario in SCENARIOS.iter().filter(|s| COUNTED.contains(&s.name)) {
+                eprintln!(
+                    "bench: instructions, {} side, {}",
+                    side.name(),
+                    scenario.title
+                );
+                let by_impl: &mut BTreeMap<_, _> = counts.entry((side, scenario.name)).or_default();
+                for name in IMPLS {
+                    let count = match side {
+                        Side::Server => self.count_instructions(scenario, name),
+                        Side::Client => self.count_client_instructions(scenario, name),
+                    };
+                    match &count {
+                        Ok((n, share)) => eprintln!(
+                            "bench:   {name:<18} {n:.0} instructions per message ({:.0}% in memset/memcpy)",
+                            share * 100.0
+                        ),
+                        Err(e) => eprintln!("bench:   {name:<18} failed: {e}"),
+                    }
+                    by_impl.insert(name, count);
                 }
-                by_impl.insert(name, count);
             }
         }
         Ok(counts)
@@ -565,37 +599,40 @@ impl Bench {
             return Err(e);
         }
         dumped?;
-        let text = fs::read_to_string(&dump)
-            .map_err(|e| format!("cannot read {}: {e}", dump.display()))?;
-        let total: f64 = text
-            .lines()
-            .find_map(|l| l.strip_prefix("summary:"))
-            .and_then(|n| n.trim().parse().ok())
-            .ok_or_else(|| format!("{} has no summary line", dump.display()))?;
-        if run.messages < 1.0 || total <= 0.0 {
-            return Err("no message was echoed".to_owned());
+        read_count(&dump, run.messages)
+    }
+
+    /// Runs `name`'s client against the neutral server under callgrind, counting only inside
+    /// the client's connection task (`client_load::connection` and all it calls: the crate,
+    /// the socket calls it makes, the harness's bookkeeping). Not the runtime's scheduler
+    /// and event loop, which run outside it, nor the start-up of the process.
+    fn count_client_instructions(
+        &self,
+        scenario: &Scenario,
+        name: &str,
+    ) -> Result<(f64, f64), String> {
+        let (mut server, addr) = self.start_server("neutral")?;
+        let out = target_dir()
+            .join("bench")
+            .join(format!("callgrind.client.{name}.{}", scenario.name));
+        let _ = fs::remove_file(&out);
+        let client_binary = target_dir().join("release").join("client-load");
+        let mut args = vec![
+            "--tool=callgrind".to_owned(),
+            "--collect-atstart=no".to_owned(),
+            "--toggle-collect=client_load::connection::*".to_owned(),
+            format!("--callgrind-out-file={}", out.display()),
+            client_binary.display().to_string(),
+            name.to_owned(),
+        ];
+        args.extend(self.load_args(scenario, &addr, 0.0));
+        let cmd = self.command_of(1, Path::new("valgrind"), &args);
+        let run = self.measure_command("client-load under callgrind", cmd);
+        server.stop();
+        if let Some(e) = run.failed {
+            return Err(e);
         }
-        // The functions' own counts, from `callgrind_annotate`'s per-function listing.
-        let listing = output(
-            "callgrind_annotate",
-            &["--threshold=100", "--auto=no", &dump.display().to_string()],
-        );
-        let bulk: f64 = listing
-            .lines()
-            .filter(|l| {
-                ["__memset", "__memcpy", "__memmove"]
-                    .iter()
-                    .any(|f| l.contains(f))
-            })
-            .filter_map(|l| {
-                l.split_whitespace()
-                    .next()?
-                    .replace(',', "")
-                    .parse::<f64>()
-                    .ok()
-            })
-            .sum();
-        Ok((total / run.messages, (bulk / total).min(1.0)))
+        read_count(&out, run.messages)
     }
 
     /// Runs the criterion benches: once each as a test with `--quick`, otherwise measured,
@@ -945,12 +982,45 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
     }
 }
 
+/// The instructions per message in callgrind's output `dump` for `messages` messages, and
+/// the share of them in `memset`/`memcpy`.
+fn read_count(dump: &Path, messages: f64) -> Result<(f64, f64), String> {
+    let text =
+        fs::read_to_string(dump).map_err(|e| format!("cannot read {}: {e}", dump.display()))?;
+    let total: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("summary:"))
+        .and_then(|n| n.trim().parse().ok())
+        .ok_or_else(|| format!("{} has no summary line", dump.display()))?;
+    if messages < 1.0 || total <= 0.0 {
+        return Err("no message was echoed".to_owned());
+    }
+    // The functions' own counts, from `callgrind_annotate`'s per-function listing.
+    let listing = output(
+        "callgrind_annotate",
+        &["--threshold=100", "--auto=no", &dump.display().to_string()],
+    );
+    let bulk: f64 = listing
+        .lines()
+        .filter(|l| {
+            ["__memset", "__memcpy", "__memmove"]
+                .iter()
+                .any(|f| l.contains(f))
+        })
+        .filter_map(|l| {
+            l.split_whitespace()
+                .next()?
+                .replace(',', "")
+                .parse::<f64>()
+                .ok()
+        })
+        .sum();
+    Ok((total / messages, (bulk / total).min(1.0)))
+}
+
 /// The instructions section: a table of the counts, or why there are none.
 fn instructions_markdown(md: &mut String, counts: &Counts) {
-    let _ = writeln!(
-        md,
-        "## User-space instructions per message (server, callgrind)\n"
-    );
+    let _ = writeln!(md, "## User-space instructions per message (callgrind)\n");
     let counts = match counts {
         Ok(counts) => counts,
         Err(e) => {
@@ -960,10 +1030,15 @@ fn instructions_markdown(md: &mut String, counts: &Counts) {
     };
     let _ = writeln!(
         md,
-        "Each crate's echo server under `valgrind --tool=callgrind`, counting from just before \
-         the load generator starts (no warm-up) to its end: every instruction the server \
-         process ran in user space (the crate, tokio, the allocator, libc; not the kernel's \
-         work), divided by the messages echoed. One run each: unlike time on this machine, the \
+        "Server side: each crate's echo server under `valgrind --tool=callgrind`, counting \
+         from just before the load generator starts (no warm-up) to its end: every \
+         instruction the server process ran in user space (the crate, tokio, the allocator, \
+         libc; not the kernel's work), divided by the messages echoed. Client side: each \
+         crate's client against the neutral server, counting only inside its connection \
+         task (`client_load::connection` and everything it calls: the crate, its socket \
+         calls, the harness's bookkeeping, which is the same for every crate; not tokio's \
+         scheduler and event loop, which run outside the task, nor the process's start), \
+         divided by the messages echoed. One run each: unlike time on this machine, the \
          count barely moves between runs. Ratios are to sockeye; below 1.00x means fewer \
          instructions than sockeye's. Valgrind counts each byte that a `rep stosb` or `rep \
          movsb` moves (glibc's `memset` and `memcpy` above about 2 KiB) as one instruction, so \
@@ -973,8 +1048,14 @@ fn instructions_markdown(md: &mut String, counts: &Counts) {
     );
     let _ = writeln!(md, "| scenario | {} |", IMPLS.join(" | "));
     let _ = writeln!(md, "|---|{}", "---:|".repeat(IMPLS.len()));
-    for scenario in SCENARIOS.iter().filter(|s| COUNTED.contains(&s.name)) {
-        let Some(by_impl) = counts.get(scenario.name) else {
+    let rows = [Side::Server, Side::Client].into_iter().flat_map(|side| {
+        SCENARIOS
+            .iter()
+            .filter(|s| COUNTED.contains(&s.name))
+            .map(move |s| (side, s))
+    });
+    for (side, scenario) in rows {
+        let Some(by_impl) = counts.get(&(side, scenario.name)) else {
             continue;
         };
         let base = by_impl
@@ -1001,7 +1082,13 @@ fn instructions_markdown(md: &mut String, counts: &Counts) {
                 }
             })
             .collect();
-        let _ = writeln!(md, "| {} | {} |", scenario.title, cells.join(" | "));
+        let _ = writeln!(
+            md,
+            "| {}: {} | {} |",
+            side.name(),
+            scenario.title,
+            cells.join(" | ")
+        );
     }
     md.push('\n');
 }
