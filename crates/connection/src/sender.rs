@@ -108,20 +108,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
 
     /// Writes and flushes anything still queued.
     pub async fn flush(&mut self) -> Result<(), Error> {
-        let now = poll_fn(|cx| {
-            Poll::Ready(match self.shared.writer.try_lock() {
-                Some(w) => self.drain_now(cx, w),
-                None => Now::Contended,
-            })
-        });
-        match now.await {
-            Now::Done(result) => result,
-            Now::WritePending(w) => self.drain(w).await,
-            Now::Uncorked | Now::Contended => {
-                let w = self.shared.writer.lock().await;
-                self.drain(w).await
-            }
-        }
+        let w = match poll_fn(|cx| Poll::Ready(self.flush_now(cx))).await {
+            Now::Done(result) => return result,
+            Now::WritePending(w) => w,
+            Now::Uncorked | Now::Contended => self.shared.writer.lock().await,
+        };
+        self.drain(w).await
     }
 
     /// Starts the close handshake with code 1000 (normal closure).
@@ -150,33 +142,64 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
         self.shared.can_send()
     }
 
-    async fn send_data(&mut self, opcode: OpCode, data: &[u8]) -> Result<(), Error> {
-        if data.len() < DIRECT_WRITE_MIN_BYTES {
-            // The arms spelled out here and in `feed_data` rather than in a shared `async fn`:
-            // one more future in this state machine cost an echo server 10 instructions per
-            // message even when its arm was not taken.
-            match poll_fn(|cx| Poll::Ready(self.send_now(cx, opcode, data))).await {
-                Now::Done(result) => return result,
-                Now::WritePending(w) => return self.drain(w).await,
-                Now::Uncorked => {
-                    let w = self.shared.writer.lock().await;
-                    return self.drain(w).await;
-                }
-                Now::Contended => {}
-            }
+    fn send_data<'a>(
+        &'a mut self,
+        opcode: OpCode,
+        data: &'a [u8],
+    ) -> impl Future<Output = Result<(), Error>> + 'a {
+        self.queue(opcode, data, Batch::IfPipelined, Self::send_now)
+    }
+
+    /// Sends or feeds a data message: a small one through `now` (`send_now` or `feed_now`)
+    /// in one step when the writer is free, anything else through [`Sender::queue_locked`].
+    ///
+    /// The general path is boxed: inline, its states made every send's future (part of
+    /// the caller's task, so of every connection's memory) 56 bytes larger, while it runs
+    /// only for messages of 16 KiB or more (one small allocation each, as the vectored
+    /// write needed before) and while another task holds the writer.
+    async fn queue<F>(
+        &mut self,
+        opcode: OpCode,
+        data: &[u8],
+        batch: Batch,
+        now: F,
+    ) -> Result<(), Error>
+    where
+        F: for<'a> Fn(&'a Self, &mut Context<'_>, OpCode, &[u8]) -> Now<'a>,
+    {
+        if data.len() >= DIRECT_WRITE_MIN_BYTES {
+            return Box::pin(self.queue_locked(opcode, data, batch)).await;
         }
+        let w = match poll_fn(|cx| Poll::Ready(now(self, cx, opcode, data))).await {
+            Now::Done(result) => return result,
+            Now::WritePending(w) => w,
+            Now::Uncorked => self.shared.writer.lock().await,
+            Now::Contended => return Box::pin(self.queue_locked(opcode, data, batch)).await,
+        };
+        self.drain(w).await
+    }
+
+    /// [`Sender::queue`] waiting for the writer lock: writes a large payload straight from
+    /// the caller's buffer, or encodes the message and writes it or leaves it queued as
+    /// `batch` allows.
+    async fn queue_locked(&self, opcode: OpCode, data: &[u8], batch: Batch) -> Result<(), Error> {
         let mut w = self.lock_for_send().await?;
         if data.len() >= DIRECT_WRITE_MIN_BYTES {
             if let Some(header) = w.proto.direct_header(opcode, data.len()) {
-                // Boxed: its state would otherwise enlarge the future of every send (which
-                // is part of the caller's future), while it runs only for large payloads:
-                // one small allocation per message of at least 16 KiB.
-                return Box::pin(self.write_direct(w, &header, data)).await;
+                return self.write_direct(w, &header, data).await;
             }
         }
         let Writer { buf, proto, .. } = &mut *w;
         proto.encode_data(opcode, data, buf)?;
-        self.drain_or_cork(w).await
+        match batch {
+            Batch::IfPipelined => self.drain_or_cork(w).await,
+            Batch::Always if self.batch_full(&w) => self.drain(w).await,
+            Batch::Always => {
+                self.shared.cork();
+                w.corked_messages += 1;
+                Ok(())
+            }
+        }
     }
 
     /// Writes what is queued, unless the bytes may wait for a larger write: see the type's
@@ -205,6 +228,14 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
             return true;
         }
         false
+    }
+
+    /// [`Sender::flush`] in one step when the writer is free.
+    fn flush_now(&self, cx: &mut Context<'_>) -> Now<'_> {
+        match self.shared.writer.try_lock() {
+            Some(w) => self.drain_now(cx, w),
+            None => Now::Contended,
+        }
     }
 
     /// Whether the bytes queued in `w` (with the message just encoded) must be written now
@@ -281,32 +312,12 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
         self.feed_data(OpCode::Text, text.as_ref().as_bytes()).await
     }
 
-    async fn feed_data(&mut self, opcode: OpCode, data: &[u8]) -> Result<(), Error> {
-        if data.len() < DIRECT_WRITE_MIN_BYTES {
-            match poll_fn(|cx| Poll::Ready(self.feed_now(cx, opcode, data))).await {
-                Now::Done(result) => return result,
-                Now::WritePending(w) => return self.drain(w).await,
-                Now::Uncorked => {
-                    let w = self.shared.writer.lock().await;
-                    return self.drain(w).await;
-                }
-                Now::Contended => {}
-            }
-        }
-        let mut w = self.lock_for_send().await?;
-        if data.len() >= DIRECT_WRITE_MIN_BYTES {
-            if let Some(header) = w.proto.direct_header(opcode, data.len()) {
-                return self.write_direct(w, &header, data).await;
-            }
-        }
-        let Writer { buf, proto, .. } = &mut *w;
-        proto.encode_data(opcode, data, buf)?;
-        if self.batch_full(&w) {
-            return self.drain(w).await;
-        }
-        self.shared.cork();
-        w.corked_messages += 1;
-        Ok(())
+    fn feed_data<'a>(
+        &'a mut self,
+        opcode: OpCode,
+        data: &'a [u8],
+    ) -> impl Future<Output = Result<(), Error>> + 'a {
+        self.queue(opcode, data, Batch::Always, Self::feed_now)
     }
 
     /// [`Sender::feed_data`] for a small message when the writer is free, in one step (as
@@ -405,7 +416,17 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
     }
 }
 
-/// How far [`Sender::send_now`] got.
+/// Whether a message may be left in the write buffer for a larger write.
+#[derive(Debug, Clone, Copy)]
+enum Batch {
+    /// A send: only while the receiver, in the same task, holds pipelined input (see the
+    /// module docs of `shared`).
+    IfPipelined,
+    /// A feed: until the batch is full.
+    Always,
+}
+
+/// How far a one-step send ([`Sender::send_now`], [`Sender::feed_now`]) got.
 enum Now<'a> {
     /// The message was sent (or corked), or failed.
     Done(Result<(), Error>),

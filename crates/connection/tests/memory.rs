@@ -223,3 +223,44 @@ fn idle_connections_after_lent_traffic_hold_under_1_kib_each() {
     );
     drop((first, second));
 }
+
+/// The futures of the calls an application keeps in flight: they are part of its task, so
+/// they count towards every connection's memory (a task is as large as its largest state).
+/// Measured (release build): `send_binary` 224 bytes, `send_text` 248, `feed_binary` 224,
+/// `flush` 168, `receive_ref` 120, `receive` 136. A send path with its waiting states
+/// inline had made `send_binary` 280 and the echo server's idle connections 0.13 KiB
+/// larger (`cargo xtask bench --only idle`: 3.76 against 3.63 KiB).
+#[test]
+fn send_and_receive_futures_stay_small() {
+    // It allocates too, which the other tests would count.
+    let _serial = SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let script = Script {
+        input: Vec::new(),
+        pos: 0,
+    };
+    let (mut tx, mut rx): (Sender<Script>, Receiver<Script>) =
+        Builder::new(script, Mode::Server).finish();
+    let send = std::mem::size_of_val(&tx.send_binary([0u8; 4]));
+    let send_text = std::mem::size_of_val(&tx.send_text("x"));
+    let feed = std::mem::size_of_val(&tx.feed_binary([0u8; 4]));
+    let flush = std::mem::size_of_val(&tx.flush());
+    let receive_ref = std::mem::size_of_val(&rx.receive_ref());
+    let mut message = Vec::new();
+    let receive = std::mem::size_of_val(&rx.receive(&mut message));
+    println!(
+        "futures: send_binary {send}, send_text {send_text}, feed_binary {feed}, flush {flush}, \
+         receive_ref {receive_ref}, receive {receive} bytes"
+    );
+    for (what, size) in [
+        ("send_binary", send),
+        ("send_text", send_text),
+        ("feed_binary", feed),
+        ("flush", flush),
+        ("receive_ref", receive_ref),
+        ("receive", receive),
+    ] {
+        assert!(size <= 256, "{what}'s future is {size} bytes");
+    }
+}
