@@ -195,8 +195,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
             Batch::IfPipelined => self.drain_or_cork(w).await,
             Batch::Always if self.batch_full(&w) => self.drain(w).await,
             Batch::Always => {
-                self.shared.cork();
-                w.corked_messages += 1;
+                self.hold(&mut w);
                 Ok(())
             }
         }
@@ -223,11 +222,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
     /// the others (see the module docs of `shared`). Returns whether it did.
     fn cork(&self, w: &mut Writer, cx: &Context<'_>) -> bool {
         if !self.batch_full(w) && self.shared.more_input_in_task(cx.waker()) {
-            self.shared.cork();
-            w.corked_messages += 1;
+            self.hold(w);
             return true;
         }
         false
+    }
+
+    /// Leaves the message just encoded in `w` unwritten, for a later, larger write.
+    fn hold(&self, w: &mut Writer) {
+        self.shared.cork();
+        w.corked_messages += 1;
     }
 
     /// [`Sender::flush`] in one step when the writer is free.
@@ -330,8 +334,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Sender<T> {
         if self.batch_full(&w) {
             return self.drain_now(cx, w);
         }
-        self.shared.cork();
-        w.corked_messages += 1;
+        self.hold(&mut w);
         Now::Done(Ok(()))
     }
 

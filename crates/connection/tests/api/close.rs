@@ -96,3 +96,44 @@ async fn eof_without_close_is_a_connection_reset() {
         Err(Error::ConnectionReset)
     ));
 }
+
+/// A send that finds the writer taken (here by the receiver, writing its answer to the
+/// peer's close behind bytes the peer has not read yet) waits for it on the general path,
+/// then fails with `Closed`: nothing is written after the close frame.
+#[tokio::test]
+async fn a_send_waiting_for_the_writer_behind_the_close_answer_fails_with_closed() {
+    let (mut tx, mut rx, mut peer) = raw_peer(Mode::Server, |_| {});
+    // Fill the pipe towards the peer. The send that cannot finish is dropped: its frame
+    // stays queued, to be written whole before anything else.
+    let chunk = vec![7u8; 8 * 1024];
+    let mut frames = 0;
+    loop {
+        let mut send = std::pin::pin!(tx.send_binary(&chunk));
+        frames += 1;
+        if poll_once(send.as_mut()).await.is_pending() {
+            break;
+        }
+    }
+    write(&mut peer, &masked(0x88, &1000u16.to_be_bytes())).await;
+    let mut message = Vec::new();
+    let mut receive = std::pin::pin!(rx.receive(&mut message));
+    // The receiver reads the close and holds the writer while its answer waits.
+    assert!(poll_once(receive.as_mut()).await.is_pending());
+    let mut late = std::pin::pin!(tx.send_binary(b"late"));
+    assert!(poll_once(late.as_mut()).await.is_pending());
+    let reader = tokio::spawn(async move { read_to_end(&mut peer).await });
+    let (sent, received) = tokio::join!(late, receive);
+    assert!(matches!(sent, Err(Error::Closed)), "{sent:?}");
+    assert_eq!(
+        received.unwrap(),
+        Incoming::Closed(CloseReason {
+            code: CloseCode::NORMAL,
+            descr: None,
+        })
+    );
+    // Every queued frame (4-byte header, 8 KiB payload), then the echoed close, then EOF.
+    let wire = reader.await.unwrap();
+    let close = [0x88, 0x02, 0x03, 0xe8];
+    assert_eq!(wire.len(), frames * (4 + chunk.len()) + close.len());
+    assert_eq!(wire[wire.len() - close.len()..], close);
+}

@@ -104,3 +104,13 @@ impl<R: Unpin> futures::AsyncWrite for Swallow<R> {
         Poll::Ready(Ok(()))
     }
 }
+
+/// Polls `f` once in the calling task, as `futures::poll!` does.
+pub(crate) async fn poll_once<F: std::future::Future>(f: Pin<&mut F>) -> Poll<F::Output> {
+    let mut f = Some(f);
+    std::future::poll_fn(|cx| {
+        let f = f.take().expect("polled once");
+        Poll::Ready(f.poll(cx))
+    })
+    .await
+}
