@@ -12,6 +12,9 @@
 //!   `Receiver` feeds it in read-sized pieces, which adds only calls (each piece is copied,
 //!   unmasked and validated once either way).
 //! - `receive_fragmented`: 1 MiB in 16 fragments of 64 KiB.
+//! - `receive_ref`: the same messages through the public `Receiver::receive_ref` over an
+//!   in-memory stream, as a server lends them to its caller: reads into the receiver's own
+//!   buffer, unmasking and checking in place, and the message as `&[u8]` or `&str`.
 //! - `send_*`: one message encoded into a frame, by a server (unmasked) and a client
 //!   (masked with a fresh key).
 //!
@@ -19,14 +22,20 @@
 
 #![allow(missing_docs)] // criterion_group! generates undocumented items.
 
-use std::hint::black_box;
+use std::{
+    hint::black_box,
+    io,
+    pin::Pin,
+    task::{Context, Poll},
+};
 
 use bytes::BytesMut;
 use codec::OpCode;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use futures::{AsyncRead, AsyncWrite};
 use sockeye_connection::{
     fuzzing::{Event, Receiver, Sender},
-    Data, Mode,
+    Builder, Data, IncomingRef, Mode,
 };
 
 /// Message sizes, with how many messages one iteration receives (about 1 MiB or more of
@@ -117,6 +126,93 @@ fn receive(c: &mut Criterion) {
     bench_receive(c, "receive_fragmented_16", &[(1024 * 1024, 1)], 16);
 }
 
+/// A peer that has already sent `wire` and reads nothing back: reads are served from it in
+/// the sizes the receiver asks for, writes are accepted and dropped.
+struct Replay {
+    wire: BytesMut,
+}
+
+impl AsyncRead for Replay {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let n = buf.len().min(self.wire.len());
+        buf[..n].copy_from_slice(&self.wire.split_to(n));
+        Poll::Ready(Ok(n))
+    }
+}
+
+impl AsyncWrite for Replay {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// Runs `fut` to completion. Every read and write of [`Replay`] is ready at once, so the
+/// only `Pending` is the receiver yielding to other tasks, after waking itself.
+fn block_on<F: std::future::Future>(fut: F) -> F::Output {
+    let mut fut = std::pin::pin!(fut);
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    loop {
+        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
+}
+
+/// Receives `count` messages from `wire` with `receive_ref` as a server with the builder's
+/// defaults; returns the payload bytes lent.
+fn receive_ref_all(wire: BytesMut, count: usize) -> usize {
+    let (_sender, mut receiver) = Builder::new(Replay { wire }, Mode::Server).finish();
+    block_on(async {
+        let mut bytes = 0;
+        for _ in 0..count {
+            bytes += match receiver.receive_ref().await.expect("valid frames") {
+                IncomingRef::Binary(data) => black_box(data).len(),
+                IncomingRef::Text(text) => black_box(text).len(),
+                other => unreachable!("only data frames were sent: {other:?}"),
+            };
+        }
+        bytes
+    })
+}
+
+fn receive_ref(c: &mut Criterion) {
+    let mut group = c.benchmark_group("receive_ref");
+    for &(size, count) in &CASES {
+        group.throughput(Throughput::Bytes((size * count) as u64));
+        for (name, opcode, payload) in [
+            ("binary", OpCode::Binary, vec![0xa5; size]),
+            ("text", OpCode::Text, text(size)),
+        ] {
+            let wire = client_wire(opcode, &payload, count, 1);
+            assert_eq!(receive_ref_all(wire.clone(), count), size * count);
+            group.bench_with_input(BenchmarkId::new(name, size), &wire, |b, wire| {
+                b.iter_batched(
+                    || wire.clone(),
+                    |wire| receive_ref_all(wire, count),
+                    BatchSize::LargeInput,
+                );
+            });
+        }
+    }
+    group.finish();
+}
+
 fn send(c: &mut Criterion) {
     let mut group = c.benchmark_group("send");
     for size in [16usize, 64 * 1024] {
@@ -139,5 +235,5 @@ fn send(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, receive, send);
+criterion_group!(benches, receive, receive_ref, send);
 criterion_main!(benches);
