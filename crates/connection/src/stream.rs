@@ -16,9 +16,9 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
                     Ok(Incoming::Data(Data::Binary(_))) => {
                         return Some((Ok(Message::Binary(buf)), Some(rx)))
                     }
-                    Ok(Incoming::Data(Data::Text(_))) => {
-                        let text = String::from_utf8(buf)
-                            .expect("the receiver validated the text as UTF-8");
+                    Ok(Incoming::Data(data @ Data::Text(_))) => {
+                        // `buf` was empty, so it holds this message and nothing else.
+                        let text = crate::data::validated_string(data, buf);
                         return Some((Ok(Message::Text(text)), Some(rx)));
                     }
                     Ok(Incoming::Pong(_)) => {}
