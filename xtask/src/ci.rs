@@ -43,6 +43,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         &[("RUSTDOCFLAGS", "-D warnings")],
     )?;
     crate::fuzz::ci()?;
+    crate::miri::ci()?;
     smoke::run(&[])?;
     interop::run(&[])?;
     attack::run(&[])?;

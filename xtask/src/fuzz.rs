@@ -123,7 +123,7 @@ fn missing_tools() -> Option<&'static str> {
 ///
 /// The `CARGO` and `RUSTUP_TOOLCHAIN` that `cargo xtask` was started with name the stable
 /// toolchain; cargo-fuzz would follow them, so they are removed.
-fn nightly_cargo(args: &[&str]) -> Command {
+pub(crate) fn nightly_cargo(args: &[&str]) -> Command {
     let mut cmd = Command::new("cargo");
     cmd.arg("+nightly")
         .args(args)
@@ -133,7 +133,7 @@ fn nightly_cargo(args: &[&str]) -> Command {
     cmd
 }
 
-fn run_loud(mut cmd: Command) -> Result<(), String> {
+pub(crate) fn run_loud(mut cmd: Command) -> Result<(), String> {
     let shown = format!("{cmd:?}");
     eprintln!("$ {shown}");
     let status = cmd

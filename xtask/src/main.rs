@@ -10,6 +10,7 @@ mod ci;
 mod fuzz;
 mod interop;
 mod json;
+mod miri;
 mod process;
 mod smoke;
 mod util;
