@@ -71,9 +71,10 @@
 //! | keepalive ping / answer | off | [`Builder::set_keepalive`] |
 //! | nothing received | off | [`Builder::set_idle_timeout`] |
 //! | a write stalls (peer not reading) | off | [`Builder::set_send_timeout`] |
-// `unsafe` is denied by the workspace lints; the one exception, `data::validated_str` (and
-// its owned twin), lends text the receiver validated as it arrived without validating it a
-// second time.
+// `unsafe` is denied by the workspace lints. The one exception lends text the receiver
+// validated as it arrived without validating it a second time: `data::validated_str` and
+// its owned twin, called where the bytes come from (`Receiver::receive_ref`,
+// `Receiver::into_stream`), each call with its own safety argument.
 
 mod builder;
 mod data;

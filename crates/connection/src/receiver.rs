@@ -181,12 +181,21 @@ impl<T: AsyncRead + AsyncWrite + Unpin> Receiver<T> {
     ///
     /// # Errors
     /// As [`Receiver::receive`].
+    #[allow(unsafe_code)]
     pub async fn receive_ref(&mut self) -> Result<IncomingRef<'_>, Error> {
         Ok(match self.next(true).await? {
-            Next::Data(data, Some(range)) => IncomingRef::data(data, self.inbuf.get(range)),
+            // SAFETY: `range` is where `poll_in_place` found the message's payload, which
+            // `proto::Receiving::receive_in_place` unmasked and, for text, validated in
+            // place before reporting `data`; nothing has touched the buffer since.
+            Next::Data(data, Some(range)) => unsafe {
+                IncomingRef::data(data, self.inbuf.get(range))
+            },
             Next::Data(data, None) => {
                 self.lent_message = true;
-                IncomingRef::data(data, &self.message)
+                // SAFETY: `message` holds the message the protocol assembled and, for text,
+                // validated before reporting `data`: it is emptied once each message is
+                // delivered or lent, so nothing precedes it.
+                unsafe { IncomingRef::data(data, &self.message) }
             }
             Next::Pong => IncomingRef::Pong(self.proto.control_payload()),
             Next::Closed(reason) => IncomingRef::Closed(reason),
