@@ -244,19 +244,28 @@ impl Receiving {
         if let Some(key) = header.mask() {
             apply_mask_at(fresh, key, self.in_place_done);
         }
+        let whole = have >= end;
         if opcode == OpCode::Text {
-            // RFC 6455 §8.1, as in `accept_payload`: checked as the bytes arrive.
-            self.utf8
-                .feed(fresh)
-                .map_err(|_| codec::Error::InvalidUtf8)?;
+            if whole && self.in_place_done == 0 {
+                // The whole text at once (most arrive so): one check, without the
+                // incremental validator's bookkeeping.
+                codec::validate_utf8(fresh).map_err(|_| codec::Error::InvalidUtf8)?;
+            } else {
+                // RFC 6455 §8.1, as in `accept_payload`: checked as the bytes arrive.
+                self.utf8
+                    .feed(fresh)
+                    .map_err(|_| codec::Error::InvalidUtf8)?;
+                if whole {
+                    self.utf8.finish().map_err(|_| codec::Error::InvalidUtf8)?;
+                }
+            }
         }
-        if have < end {
+        if !whole {
             self.in_place_done = arrived.len();
             return Ok(InPlace::Incomplete { frame_len: end });
         }
         self.in_place_done = 0;
         let data = if opcode == OpCode::Text {
-            self.utf8.finish().map_err(|_| codec::Error::InvalidUtf8)?;
             Data::Text(end - header_len)
         } else {
             Data::Binary(end - header_len)
