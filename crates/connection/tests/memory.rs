@@ -226,8 +226,8 @@ fn idle_connections_after_lent_traffic_hold_under_1_kib_each() {
 
 /// The futures of the calls an application keeps in flight: they are part of its task, so
 /// they count towards every connection's memory (a task is as large as its largest state).
-/// Measured (debug and release builds alike): `send_binary` 224 bytes, `send_text` 248, `feed_binary` 224,
-/// `flush` 168, `receive_ref` 120, `receive` 136. A send path with its waiting states
+/// Measured (debug and release builds alike): `send_binary` 224 bytes, `send_text` 248,
+/// `feed_binary` 224, `flush` 168, `receive_ref` 120, `receive` 136. A send path with its waiting states
 /// inline had made `send_binary` 280 and the echo server's idle connections 0.13 KiB
 /// larger (`cargo xtask bench --only idle`: 3.76 against 3.63 KiB).
 #[test]
