@@ -58,12 +58,17 @@ pub struct Options {
     /// The process whose CPU time the report gives (`--cpu-pid`): the server under test for
     /// `load`. Without it, the load program's own.
     pub cpu_pid: Option<u32>,
+    /// The fixed side of the measurement (`--fixed-pid`): the neutral server for
+    /// `client-load`. Its CPU share says whether it, rather than the crate under test,
+    /// limited the run. Without it: the load program itself when `cpu_pid` names another
+    /// process (the load generator is `load`'s fixed side), otherwise none.
+    pub fixed_pid: Option<u32>,
 }
 
 impl Options {
     /// Parses `--addr A --conns N --size BYTES --pipeline K --warmup SECS --duration SECS
-    /// [--text] [--cpu-pid PID]` from `args` (program name and positional arguments already
-    /// removed).
+    /// [--text] [--cpu-pid PID] [--fixed-pid PID]` from `args` (program name and positional
+    /// arguments already removed).
     pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Self, String> {
         let mut options = Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 9001)),
@@ -74,6 +79,7 @@ impl Options {
             duration: Duration::from_secs(3),
             text: false,
             cpu_pid: None,
+            fixed_pid: None,
         };
         while let Some(flag) = args.next() {
             if flag == "--text" {
@@ -90,6 +96,7 @@ impl Options {
                 "--warmup" => options.warmup = secs(&value).map_err(|e| bad(&e))?,
                 "--duration" => options.duration = secs(&value).map_err(|e| bad(&e))?,
                 "--cpu-pid" => options.cpu_pid = Some(value.parse().map_err(|e| bad(&e))?),
+                "--fixed-pid" => options.fixed_pid = Some(value.parse().map_err(|e| bad(&e))?),
                 _ => return Err(format!("unknown option {flag}")),
             }
         }
@@ -102,6 +109,13 @@ impl Options {
             ));
         }
         Ok(options)
+    }
+
+    /// The process whose CPU share [`Report::fixed_cpu_s`] gives: `fixed_pid`, or this
+    /// load program when it measures another process (`cpu_pid`).
+    pub fn fixed_side(&self) -> Option<u32> {
+        self.fixed_pid
+            .or_else(|| self.cpu_pid.map(|_| std::process::id()))
     }
 }
 
@@ -191,6 +205,10 @@ pub struct Report {
     pub cpu_user_s: Option<f64>,
     /// Its system (kernel) CPU time.
     pub cpu_system_s: Option<f64>,
+    /// CPU time, user plus system, of the fixed side (see [`Options::fixed_pid`]) during
+    /// the measured interval, in seconds. Near `seconds`, that side was busy all the time
+    /// and may have limited the run.
+    pub fixed_cpu_s: Option<f64>,
 }
 
 impl Report {
@@ -212,6 +230,9 @@ impl Report {
         );
         if let (Some(user), Some(system)) = (self.cpu_user_s, self.cpu_system_s) {
             let _ = write!(s, ",\"cpu_user_s\":{user:.2},\"cpu_system_s\":{system:.2}");
+        }
+        if let Some(fixed) = self.fixed_cpu_s {
+            let _ = write!(s, ",\"fixed_cpu_s\":{fixed:.2}");
         }
         s.push('}');
         s
@@ -275,6 +296,7 @@ impl Recorder {
             p999_us: us(0.999),
             cpu_user_s: None,
             cpu_system_s: None,
+            fixed_cpu_s: None,
         }
     }
 }
@@ -449,7 +471,9 @@ where
         }
         tokio::time::sleep(options.warmup).await;
         let cpu_pid = options.cpu_pid.unwrap_or_else(std::process::id);
+        let fixed_pid = options.fixed_side();
         let cpu_before = cpu_seconds(cpu_pid);
+        let fixed_before = fixed_pid.and_then(cpu_seconds);
         recorder.start();
         let start = Instant::now();
         tokio::time::sleep(options.duration).await;
@@ -457,6 +481,9 @@ where
         if let (Some(before), Some(after)) = (cpu_before, cpu_seconds(cpu_pid)) {
             report.cpu_user_s = Some(after.0 - before.0);
             report.cpu_system_s = Some(after.1 - before.1);
+        }
+        if let (Some(before), Some(after)) = (fixed_before, fixed_pid.and_then(cpu_seconds)) {
+            report.fixed_cpu_s = Some((after.0 + after.1) - (before.0 + before.1));
         }
         report
     });
@@ -521,6 +548,7 @@ mod tests {
             p999_us: 3.0,
             cpu_user_s: None,
             cpu_system_s: None,
+            fixed_cpu_s: None,
         };
         assert!(!report.to_json().contains("cpu"));
         assert!(report.to_json().ends_with("\"p999_us\":3.00}"));
@@ -529,5 +557,27 @@ mod tests {
         assert!(report
             .to_json()
             .ends_with(",\"cpu_user_s\":0.25,\"cpu_system_s\":1.50}"));
+        report.fixed_cpu_s = Some(2.875);
+        assert!(report
+            .to_json()
+            .ends_with(",\"cpu_system_s\":1.50,\"fixed_cpu_s\":2.88}"));
+    }
+
+    #[test]
+    fn the_fixed_side_is_given_or_the_load_program_when_it_measures_another() {
+        let parse = |args: &[&str]| Options::parse(args.iter().map(|a| (*a).to_owned())).unwrap();
+        // `client-load` measures itself; its fixed side is the server xtask names.
+        assert_eq!(parse(&[]).fixed_side(), None);
+        assert_eq!(parse(&["--fixed-pid", "9"]).fixed_side(), Some(9));
+        // `load` measures the server; its fixed side is itself.
+        assert_eq!(
+            parse(&["--cpu-pid", "7"]).fixed_side(),
+            Some(std::process::id())
+        );
+        assert_eq!(
+            parse(&["--cpu-pid", "7", "--fixed-pid", "9"]).fixed_side(),
+            Some(9)
+        );
+        assert!(Options::parse(["--fixed-pid".to_owned(), "x".to_owned()].into_iter()).is_err());
     }
 }

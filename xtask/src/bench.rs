@@ -130,6 +130,9 @@ struct Run {
     /// CPU time (user, system) of the measured process per message, in microseconds: the
     /// server's on the server side, the client's on the client side.
     cpu_us: Option<(f64, f64)>,
+    /// The share of one core that the fixed side (the load generator on the server side,
+    /// the neutral server on the client side) used in the measured interval, 0 to 1.
+    fixed_busy: Option<f64>,
     errors: f64,
     failed: Option<String>,
 }
@@ -442,6 +445,9 @@ impl Bench {
                 let (mut server, addr) = self.start_server("neutral")?;
                 let mut args = vec![name.to_owned()];
                 args.extend(self.load_args(scenario, &addr, self.settings.warmup));
+                if let Some(pid) = server.child.as_ref().map(std::process::Child::id) {
+                    args.extend(["--fixed-pid".to_owned(), pid.to_string()]);
+                }
                 let run = self.measure("client-load", args);
                 server.stop();
                 eprintln!("bench:   round {round} {name:<18} {}", run.summary());
@@ -725,6 +731,11 @@ impl Bench {
              `/proc/PID/stat`, divided by the messages echoed in it. Both processes are busy in \
              most scenarios, so this shows where each crate spends its time, and how much of \
              it is the kernel's.\n\
+             - Load generator busy, neutral server busy: the share of its core that the fixed \
+             side of the measurement used in the measured interval (median over the rounds). \
+             Over loopback it makes as many sends and receives as the crate under test, so \
+             where the kernel's work dominates it can be the limit; the summaries name the \
+             scenarios where it was {saturated:.0}% busy or more.\n\
              - Errors (wrong or missing echoes, failed connections) are counted and shown; a \
              crate that cannot run a scenario is shown as failed.\n",
             pin = if self.pinning { " (`taskset`)" } else { " (unpinned: no taskset or one core)" },
@@ -732,6 +743,7 @@ impl Bench {
             duration = s.duration,
             rounds = s.rounds,
             idle = s.idle,
+            saturated = SATURATED * 100.0,
         );
         let _ = writeln!(md, "Versions: {}\n", versions());
         if !server.is_empty() || idle.is_some() {
@@ -739,18 +751,18 @@ impl Bench {
                 md,
                 "## Summary: server side, messages per second relative to sockeye\n"
             );
-            summary(&mut md, server, idle);
+            summary(&mut md, server, idle, "load generator");
         }
         if !client.is_empty() {
             let _ = writeln!(
                 md,
                 "## Summary: client side, messages per second relative to sockeye\n"
             );
-            summary(&mut md, client, None);
+            summary(&mut md, client, None, "neutral server");
         }
         if !server.is_empty() {
             let _ = writeln!(md, "## Server side\n");
-            detail(&mut md, server);
+            detail(&mut md, server, "load generator");
         }
         if let Some(idle) = idle {
             let _ = writeln!(md, "## Idle memory (server)\n");
@@ -774,7 +786,7 @@ impl Bench {
         }
         if !client.is_empty() {
             let _ = writeln!(md, "## Client side (against the neutral server)\n");
-            detail(&mut md, client);
+            detail(&mut md, client, "neutral server");
         }
         if !micro.is_empty() {
             let _ = writeln!(md, "## Micro-benchmarks (criterion)\n");
@@ -833,6 +845,7 @@ fn parse_report(line: &str) -> Result<Run, String> {
         p99: number(&value, "p99_us")?,
         p999: number(&value, "p999_us")?,
         cpu_us: cpu("cpu_user_s").zip(cpu("cpu_system_s")),
+        fixed_busy: number(&value, "fixed_cpu_s").ok().map(|s| s / seconds),
         errors: number(&value, "errors")?,
         failed: None,
     })
@@ -869,6 +882,17 @@ fn med(results: &Results, name: &str, field: impl Fn(&Run) -> f64) -> Option<f64
     )
 }
 
+/// Like [`med`], for a field that some runs lack.
+fn med_opt(results: &Results, name: &str, field: impl Fn(&Run) -> Option<f64>) -> Option<f64> {
+    let runs = results.get(name)?;
+    median(
+        runs.iter()
+            .filter(|r| r.failed.is_none())
+            .filter_map(field)
+            .collect(),
+    )
+}
+
 fn idle_median(idle: &IdleResults, name: &str) -> Option<(f64, u64)> {
     let ok: Vec<(f64, u64)> = idle
         .get(name)?
@@ -887,7 +911,28 @@ fn ratio(value: f64, base: f64) -> String {
     }
 }
 
-fn summary(md: &mut String, results: &BTreeMap<&str, Results>, idle: Option<&IdleResults>) {
+/// From this share of its core on, the fixed side is said to have limited a scenario.
+const SATURATED: f64 = 0.9;
+
+/// The median share of its core that the fixed side used over all crates' runs of a
+/// scenario.
+fn fixed_busy(results: &Results) -> Option<f64> {
+    median(
+        results
+            .values()
+            .flatten()
+            .filter(|r| r.failed.is_none())
+            .filter_map(|r| r.fixed_busy)
+            .collect(),
+    )
+}
+
+fn summary(
+    md: &mut String,
+    results: &BTreeMap<&str, Results>,
+    idle: Option<&IdleResults>,
+    fixed: &str,
+) {
     let _ = writeln!(md, "| scenario | sockeye | {} |", IMPLS[1..].join(" | "));
     let _ = writeln!(md, "|---|---:|{}", "---:|".repeat(IMPLS.len() - 1));
     for scenario in &SCENARIOS {
@@ -927,15 +972,33 @@ fn summary(md: &mut String, results: &BTreeMap<&str, Results>, idle: Option<&Idl
         let _ = writeln!(md, "{row}");
     }
     md.push('\n');
+    let saturated: Vec<String> = SCENARIOS
+        .iter()
+        .filter_map(|scenario| {
+            let busy = fixed_busy(results.get(scenario.name)?)?;
+            (busy >= SATURATED).then(|| format!("{} ({:.0}%)", scenario.title, busy * 100.0))
+        })
+        .collect();
+    if !saturated.is_empty() {
+        let _ = writeln!(
+            md,
+            "The {fixed} used {:.0}% of its core or more (median over all runs) in: {}. \
+             There it can cap the fastest crates at its own rate, so crates within the \
+             rounds' spread of each other are level; the tables below give its share for \
+             each crate, and each crate's own CPU time per message.\n",
+            SATURATED * 100.0,
+            saturated.join("; ")
+        );
+    }
 }
 
-fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
+fn detail(md: &mut String, results: &BTreeMap<&str, Results>, fixed: &str) {
     for scenario in &SCENARIOS {
         let Some(r) = results.get(scenario.name) else {
             continue;
         };
         let _ = writeln!(md, "### {}\n", scenario.title);
-        let _ = writeln!(md, "| crate | msg/s | vs sockeye | sockeye faster | MiB/s | p50 µs | p99 µs | p99.9 µs | CPU µs/msg (user + system) | errors | runs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        let _ = writeln!(md, "| crate | msg/s | vs sockeye | sockeye faster | MiB/s | p50 µs | p99 µs | p99.9 µs | CPU µs/msg (user + system) | {fixed} busy | errors | runs |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         let base = med(r, "sockeye", |r| r.messages_per_s);
         for name in IMPLS {
             let runs = r.get(name).map_or(&[][..], Vec::as_slice);
@@ -953,7 +1016,7 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
                 Some(v) => {
                     let _ = writeln!(
                         md,
-                        "| {name} | {v:.0} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.0} | {} |",
+                        "| {name} | {v:.0} | {} | {} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {} | {:.0} | {} |",
                         base.map_or("-".to_owned(), |b| ratio(v, b)),
                         rounds_won(r, name),
                         med(r, name, |r| r.mib_per_s).unwrap_or(0.0),
@@ -961,6 +1024,8 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
                         med(r, name, |r| r.p99).unwrap_or(0.0),
                         med(r, name, |r| r.p999).unwrap_or(0.0),
                         cpu_cell(r, name),
+                        med_opt(r, name, |r| r.fixed_busy)
+                            .map_or("-".to_owned(), |b| format!("{:.0}%", b * 100.0)),
                         runs.iter().map(|r| r.errors).sum::<f64>(),
                         shown.join(", ")
                     );
@@ -972,7 +1037,7 @@ fn detail(md: &mut String, results: &BTreeMap<&str, Results>) {
                         .unwrap_or_default();
                     let _ = writeln!(
                         md,
-                        "| {name} | failed | - | - | - | - | - | - | - | - | {} |",
+                        "| {name} | failed | - | - | - | - | - | - | - | - | - | {} |",
                         why.replace('|', "/")
                     );
                 }
@@ -1366,6 +1431,47 @@ mod tests {
             parse_report(&format!("{REPORT}}}")).expect("valid").cpu_us,
             None
         );
+    }
+
+    #[test]
+    fn the_fixed_side_share_is_of_the_measured_interval_and_named_when_saturated() {
+        let run = parse_report(&format!("{REPORT},\"fixed_cpu_s\":1.5}}")).expect("valid");
+        let busy = run.fixed_busy.expect("the fixed side's CPU was reported");
+        // 1.5 s of CPU in the 2 s measured.
+        assert!((busy - 0.75).abs() < 1e-9);
+        assert_eq!(
+            parse_report(&format!("{REPORT}}}"))
+                .expect("valid")
+                .fixed_busy,
+            None
+        );
+
+        let run = |busy, failed: bool| Run {
+            fixed_busy: Some(busy),
+            failed: failed.then(|| "crashed".to_owned()),
+            ..Run::default()
+        };
+        let mut scenario: Results = BTreeMap::new();
+        scenario.insert("sockeye", vec![run(0.95, false), run(0.2, true)]);
+        scenario.insert("soketto", vec![run(0.99, false), run(0.5, false)]);
+        // The failed run does not count: the median of 0.95, 0.99 and 0.5.
+        assert_eq!(fixed_busy(&scenario), Some(0.95));
+        let mut results = BTreeMap::new();
+        results.insert(SCENARIOS[0].name, scenario);
+        let mut md = String::new();
+        summary(&mut md, &results, None, "load generator");
+        assert!(
+            md.contains(&format!("in: {} (95%).", SCENARIOS[0].title)),
+            "{md}"
+        );
+        results
+            .get_mut(SCENARIOS[0].name)
+            .expect("inserted")
+            .insert("tokio-websockets", vec![run(0.1, false), run(0.1, false)]);
+        let mut md = String::new();
+        summary(&mut md, &results, None, "load generator");
+        // The median is now 0.5.
+        assert!(!md.contains("of its core"), "{md}");
     }
 
     #[test]

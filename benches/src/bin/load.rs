@@ -3,7 +3,10 @@
 //!
 //! Each connection's writer sends whatever the pipeline has room for in one write (each
 //! frame with a fresh random mask), and its reader checks every echoed byte, so the
-//! generator itself is cheap per message and never the bottleneck of a one-core server.
+//! generator's own code is cheap per message. Its kernel work is not: over loopback it
+//! makes the same sends and receives as the server, so where those dominate (many
+//! connections, large messages) it is as busy as the server. The report's `fixed_cpu_s`
+//! says how busy it was.
 
 use std::{rc::Rc, time::Duration};
 
