@@ -7,8 +7,11 @@
 //! - `load [OPTIONS]`: the neutral load generator. It frames messages itself (with
 //!   `sockeye-codec`'s header encoder and masking only), uses a fresh random mask per frame,
 //!   verifies every echoed byte and measures every round trip. It treats all servers alike.
+//!   With `--threads N` it shares its connections out among N threads, so that given cores
+//!   to spare it keeps up with a one-core server.
 //! - `client-load IMPL [OPTIONS]`: the same measurement made with one crate's *client*
-//!   against one fixed server (`echo-server neutral`), so that clients are compared too.
+//!   against one fixed server (`echo-server neutral ADDR [THREADS]`), so that clients are
+//!   compared too.
 //!
 //! Every load program prints one line of JSON ([`Report`]) on stdout and nothing else there.
 //!
@@ -63,12 +66,16 @@ pub struct Options {
     /// limited the run. Without it: the load program itself when `cpu_pid` names another
     /// process (the load generator is `load`'s fixed side), otherwise none.
     pub fixed_pid: Option<u32>,
+    /// Threads that generate the load (`--threads`), each with its own current-thread
+    /// runtime and its share of the connections, so that a load generator given several
+    /// cores can keep up with a one-core server. Default 1.
+    pub threads: usize,
 }
 
 impl Options {
     /// Parses `--addr A --conns N --size BYTES --pipeline K --warmup SECS --duration SECS
-    /// [--text] [--cpu-pid PID] [--fixed-pid PID]` from `args` (program name and positional
-    /// arguments already removed).
+    /// [--text] [--cpu-pid PID] [--fixed-pid PID] [--threads N]` from `args` (program name
+    /// and positional arguments already removed).
     pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Self, String> {
         let mut options = Self {
             addr: SocketAddr::from(([127, 0, 0, 1], 9001)),
@@ -80,6 +87,7 @@ impl Options {
             text: false,
             cpu_pid: None,
             fixed_pid: None,
+            threads: 1,
         };
         while let Some(flag) = args.next() {
             if flag == "--text" {
@@ -97,11 +105,12 @@ impl Options {
                 "--duration" => options.duration = secs(&value).map_err(|e| bad(&e))?,
                 "--cpu-pid" => options.cpu_pid = Some(value.parse().map_err(|e| bad(&e))?),
                 "--fixed-pid" => options.fixed_pid = Some(value.parse().map_err(|e| bad(&e))?),
+                "--threads" => options.threads = value.parse().map_err(|e| bad(&e))?,
                 _ => return Err(format!("unknown option {flag}")),
             }
         }
-        if options.conns == 0 || options.pipeline == 0 {
-            return Err("--conns and --pipeline must be at least 1".to_owned());
+        if options.conns == 0 || options.pipeline == 0 || options.threads == 0 {
+            return Err("--conns, --pipeline and --threads must be at least 1".to_owned());
         }
         if options.size > MAX_MESSAGE {
             return Err(format!(
@@ -282,15 +291,50 @@ impl Recorder {
         self.measuring.set(true);
     }
 
-    fn report(&self, seconds: f64) -> Report {
-        let latency = self.latency.borrow();
-        let us = |q: f64| latency.value_at_quantile(q) as f64 / 1000.0;
-        Report {
+    /// What this thread's connections did in the measured interval of `seconds`.
+    fn share(&self, seconds: f64) -> Share {
+        Share {
             connections: self.connections.get(),
             messages: self.messages.get(),
             bytes: self.bytes.get(),
-            seconds,
             errors: self.errors.get(),
+            latency: self.latency.borrow().clone(),
+            seconds,
+        }
+    }
+}
+
+/// One load thread's measurements, merged into the report with the other threads'.
+#[derive(Debug)]
+struct Share {
+    connections: u64,
+    messages: u64,
+    bytes: u64,
+    errors: u64,
+    latency: Histogram<u64>,
+    /// The measured interval as this thread timed it.
+    seconds: f64,
+}
+
+impl Share {
+    /// Adds `other`'s counts and round trips to these; the interval stays this share's.
+    fn merge(&mut self, other: &Self) {
+        self.connections += other.connections;
+        self.messages += other.messages;
+        self.bytes += other.bytes;
+        self.errors += other.errors;
+        // Both histograms have the same bounds, so adding cannot fail.
+        let _ = self.latency.add(&other.latency);
+    }
+
+    fn report(&self) -> Report {
+        let us = |q: f64| self.latency.value_at_quantile(q) as f64 / 1000.0;
+        Report {
+            connections: self.connections,
+            messages: self.messages,
+            bytes: self.bytes,
+            seconds: self.seconds,
+            errors: self.errors,
             p50_us: us(0.5),
             p99_us: us(0.99),
             p999_us: us(0.999),
@@ -428,67 +472,194 @@ impl Pipeline {
 /// then the measured interval; prints the [`Report`] as JSON and exits the process (the
 /// connections are not wound down: their traffic after the interval is not counted).
 ///
+/// The connections are shared out among `threads` threads (connection `i` to thread
+/// `i % threads`), each running its own current-thread runtime; all of them start measuring
+/// together, once every thread has opened its connections and warmed up, and the report
+/// merges their counts and round trips.
+///
 /// A connection future that returns `Err` is counted as an error. Connections are opened at
-/// most 64 at a time, so that no server's accept backlog overflows.
+/// most 64 at a time (over all threads), so that no server's accept backlog overflows.
 pub fn drive<F, Fut>(options: &Options, connection: F) -> !
+where
+    F: Fn(usize, Rc<Pipeline>) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = Result<(), String>> + 'static,
+{
+    let threads = options.threads.clamp(1, options.conns);
+    let connect_slots = std::sync::Arc::new(tokio::sync::Semaphore::new(64));
+    let ready = std::sync::Arc::new(tokio::sync::Barrier::new(threads));
+    let (shares, merged) = std::sync::mpsc::channel();
+    for thread in 0..threads {
+        let options = options.clone();
+        let connection = connection.clone();
+        let connect_slots = connect_slots.clone();
+        let ready = ready.clone();
+        let shares = shares.clone();
+        let spawned = std::thread::Builder::new()
+            .name(format!("load-{thread}"))
+            .spawn(move || {
+                let measured = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    let rt = runtime();
+                    let local = tokio::task::LocalSet::new();
+                    let measured = local.block_on(&rt, async {
+                        let indices = (thread..options.conns).step_by(threads);
+                        let recorder = open(&options, indices, connection, &connect_slots).await;
+                        ready.wait().await;
+                        tokio::time::sleep(options.warmup).await;
+                        // The first thread measures the processes' CPU time around the
+                        // interval; the others measure the same interval.
+                        let cpu = (thread == 0).then(|| CpuMark::now(&options));
+                        recorder.start();
+                        let start = Instant::now();
+                        tokio::time::sleep(options.duration).await;
+                        let share = recorder.share(start.elapsed().as_secs_f64());
+                        (share, cpu.map(|before| before.until_now(&options)))
+                    });
+                    (measured, rt, local)
+                }));
+                match measured {
+                    Ok((measured, rt, local)) => {
+                        let _ = shares.send(Ok(measured));
+                        // Keep this thread's connections open (and idle) until the process
+                        // exits: closing them would disturb the threads still measuring.
+                        let _open = (rt, local);
+                        loop {
+                            std::thread::park();
+                        }
+                    }
+                    Err(_) => {
+                        let _ = shares.send(Err(thread));
+                    }
+                }
+            });
+        if let Err(e) = spawned {
+            fail_load(&format!("cannot start a load thread: {e}"));
+        }
+    }
+    drop(shares);
+    let mut report: Option<Share> = None;
+    let mut cpu = None;
+    for _ in 0..threads {
+        match merged.recv() {
+            Ok(Ok((share, mark))) => {
+                cpu = cpu.or(mark);
+                match &mut report {
+                    Some(report) => report.merge(&share),
+                    None => report = Some(share),
+                }
+            }
+            Ok(Err(thread)) => fail_load(&format!("load thread {thread} panicked")),
+            Err(_) => fail_load("a load thread ended without a report"),
+        }
+    }
+    let Some(share) = report else {
+        fail_load("no load thread reported");
+    };
+    let mut report = share.report();
+    if let Some(cpu) = cpu {
+        cpu.fill(&mut report);
+    }
+    emit(&report);
+    std::process::exit(0)
+}
+
+/// Opens the connections numbered `indices` on the current thread's `LocalSet`, each in its
+/// own task, and returns the recorder they report to.
+async fn open<F, Fut>(
+    options: &Options,
+    indices: impl Iterator<Item = usize>,
+    connection: F,
+    connect_slots: &std::sync::Arc<tokio::sync::Semaphore>,
+) -> Rc<Recorder>
 where
     F: Fn(usize, Rc<Pipeline>) -> Fut + 'static,
     Fut: Future<Output = Result<(), String>> + 'static,
 {
-    let rt = runtime();
-    let local = tokio::task::LocalSet::new();
     let recorder = Rc::new(Recorder::new());
-    let report = local.block_on(&rt, async {
-        let connect_slots = std::sync::Arc::new(tokio::sync::Semaphore::new(64));
-        let connection = Rc::new(connection);
-        let pattern: Rc<[u8]> = pattern(options.size, options.text).into();
-        for index in 0..options.conns {
-            let permit = connect_slots
-                .clone()
-                .acquire_owned()
-                .await
-                .expect("never closed");
-            let pipeline = Rc::new(Pipeline {
-                recorder: recorder.clone(),
-                size: options.size,
-                depth: options.pipeline,
-                text: options.text,
-                next_send: Cell::new(0),
-                next_echo: Cell::new(0),
-                sent_at: RefCell::new(VecDeque::with_capacity(options.pipeline)),
-                room: tokio::sync::Notify::new(),
-                pattern: pattern.clone(),
-                connect_slot: RefCell::new(Some(permit)),
-            });
-            let recorder = recorder.clone();
-            let connection = connection.clone();
-            tokio::task::spawn_local(async move {
-                match connection(index, pipeline).await {
-                    Err(e) => recorder.error(&format!("connection {index}: {e}")),
-                    Ok(()) => recorder.error(&format!("connection {index} ended early")),
-                }
-            });
+    let connection = Rc::new(connection);
+    let pattern: Rc<[u8]> = pattern(options.size, options.text).into();
+    for index in indices {
+        let permit = connect_slots
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("never closed");
+        let pipeline = Rc::new(Pipeline {
+            recorder: recorder.clone(),
+            size: options.size,
+            depth: options.pipeline,
+            text: options.text,
+            next_send: Cell::new(0),
+            next_echo: Cell::new(0),
+            sent_at: RefCell::new(VecDeque::with_capacity(options.pipeline)),
+            room: tokio::sync::Notify::new(),
+            pattern: pattern.clone(),
+            connect_slot: RefCell::new(Some(permit)),
+        });
+        let recorder = recorder.clone();
+        let connection = connection.clone();
+        tokio::task::spawn_local(async move {
+            match connection(index, pipeline).await {
+                Err(e) => recorder.error(&format!("connection {index}: {e}")),
+                Ok(()) => recorder.error(&format!("connection {index} ended early")),
+            }
+        });
+    }
+    recorder
+}
+
+/// The CPU times of the measured process and of the fixed side at the start of the
+/// interval.
+#[derive(Debug, Clone, Copy)]
+struct CpuMark {
+    measured: Option<(f64, f64)>,
+    fixed: Option<(f64, f64)>,
+}
+
+/// What the processes used over the interval: `(user, system)` of the measured one, and
+/// user plus system of the fixed side.
+#[derive(Debug, Clone, Copy)]
+struct CpuUsed {
+    measured: Option<(f64, f64)>,
+    fixed: Option<f64>,
+}
+
+impl CpuMark {
+    fn now(options: &Options) -> Self {
+        Self {
+            measured: cpu_seconds(options.cpu_pid.unwrap_or_else(std::process::id)),
+            fixed: options.fixed_side().and_then(cpu_seconds),
         }
-        tokio::time::sleep(options.warmup).await;
-        let cpu_pid = options.cpu_pid.unwrap_or_else(std::process::id);
-        let fixed_pid = options.fixed_side();
-        let cpu_before = cpu_seconds(cpu_pid);
-        let fixed_before = fixed_pid.and_then(cpu_seconds);
-        recorder.start();
-        let start = Instant::now();
-        tokio::time::sleep(options.duration).await;
-        let mut report = recorder.report(start.elapsed().as_secs_f64());
-        if let (Some(before), Some(after)) = (cpu_before, cpu_seconds(cpu_pid)) {
-            report.cpu_user_s = Some(after.0 - before.0);
-            report.cpu_system_s = Some(after.1 - before.1);
+    }
+
+    fn until_now(self, options: &Options) -> CpuUsed {
+        let now = Self::now(options);
+        CpuUsed {
+            measured: self
+                .measured
+                .zip(now.measured)
+                .map(|(before, after)| (after.0 - before.0, after.1 - before.1)),
+            fixed: self
+                .fixed
+                .zip(now.fixed)
+                .map(|(before, after)| (after.0 + after.1) - (before.0 + before.1)),
         }
-        if let (Some(before), Some(after)) = (fixed_before, fixed_pid.and_then(cpu_seconds)) {
-            report.fixed_cpu_s = Some((after.0 + after.1) - (before.0 + before.1));
+    }
+}
+
+impl CpuUsed {
+    fn fill(self, report: &mut Report) {
+        if let Some((user, system)) = self.measured {
+            report.cpu_user_s = Some(user);
+            report.cpu_system_s = Some(system);
         }
-        report
-    });
-    emit(&report);
-    std::process::exit(0)
+        report.fixed_cpu_s = self.fixed;
+    }
+}
+
+/// Ends a load program that cannot measure.
+fn fail_load(why: &str) -> ! {
+    eprintln!("load: {why}");
+    std::process::exit(2)
 }
 
 /// The user and system CPU time a process (all its threads) has used so far, in seconds,
@@ -561,6 +732,47 @@ mod tests {
         assert!(report
             .to_json()
             .ends_with(",\"cpu_system_s\":1.50,\"fixed_cpu_s\":2.88}"));
+    }
+
+    #[test]
+    fn shares_merge_counts_and_round_trips_and_keep_the_first_interval() {
+        let share = |messages: u64, round_trip_ns: u64, seconds: f64| {
+            let mut latency = Recorder::new().latency.into_inner();
+            for _ in 0..messages {
+                latency.record(round_trip_ns).expect("within the bounds");
+            }
+            Share {
+                connections: 2,
+                messages,
+                bytes: messages * 16,
+                errors: 1,
+                latency,
+                seconds,
+            }
+        };
+        let mut first = share(10, 1_000, 3.0);
+        first.merge(&share(30, 9_000, 3.1));
+        let report = first.report();
+        assert_eq!(
+            (
+                report.connections,
+                report.messages,
+                report.bytes,
+                report.errors
+            ),
+            (4, 40, 640, 2)
+        );
+        assert_eq!(report.seconds, 3.0);
+        // 10 round trips of 1 µs and 30 of 9 µs: the median is one of the 9 µs ones.
+        assert!((report.p50_us - 9.0).abs() < 0.01, "{}", report.p50_us);
+    }
+
+    #[test]
+    fn the_thread_count_must_be_at_least_one() {
+        let parse = |args: &[&str]| Options::parse(args.iter().map(|a| (*a).to_owned()));
+        assert_eq!(parse(&[]).map(|o| o.threads), Ok(1));
+        assert_eq!(parse(&["--threads", "4"]).map(|o| o.threads), Ok(4));
+        assert!(parse(&["--threads", "0"]).is_err());
     }
 
     #[test]

@@ -4,15 +4,17 @@
 //! messages come back fragmented alike), answers pings, echoes a close and hangs up.
 //!
 //! Reading and writing run concurrently, and everything echoed from one read goes out in
-//! one write, so it is as cheap per message as a server can reasonably be.
+//! one write, so it is as cheap per message as a server can reasonably be. Given several
+//! cores it can serve on several threads ([`serve_threads`]), so that it keeps up with a
+//! one-core client.
 
-use std::{cell::RefCell, rc::Rc};
+use std::{cell::RefCell, net::SocketAddr, rc::Rc};
 
 use bytes::BytesMut;
 use sockeye_codec::{apply_mask, Header, Mode, OpCode};
 use tokio::{
     io::AsyncWriteExt,
-    net::{TcpListener, TcpStream},
+    net::{TcpListener, TcpSocket, TcpStream},
     sync::Notify,
 };
 
@@ -21,20 +23,65 @@ use crate::wire::{complete_frame, decode_config, read_more, server_handshake};
 /// Echo bytes waiting to be written beyond this stop reading until the writer catches up.
 const MAX_PENDING: usize = 8 << 20;
 
-/// Serves WebSocket echo on `listener` until the process ends.
-pub async fn serve(listener: TcpListener) -> std::io::Result<()> {
-    let local = tokio::task::LocalSet::new();
-    local
-        .run_until(async {
-            loop {
-                let (stream, _) = listener.accept().await?;
+/// Serves WebSocket echo on `addr` with `threads` threads until the process ends. Each
+/// thread runs its own current-thread runtime and listening socket (`SO_REUSEPORT`, so the
+/// kernel shares incoming connections out among them). Returns only if binding fails, or
+/// at once if `threads` is 0.
+pub fn serve_threads(addr: SocketAddr, threads: usize) -> std::io::Result<()> {
+    let mut bound = Vec::with_capacity(threads);
+    // Bind every socket before serving, so that no connection waits for a late thread.
+    for _ in 0..threads {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        #[cfg(unix)]
+        socket.set_reuseport(true)?;
+        socket.bind(addr)?;
+        bound.push(socket);
+    }
+    let mut running = Vec::with_capacity(bound.len());
+    for (index, socket) in bound.into_iter().enumerate() {
+        running.push(
+            std::thread::Builder::new()
+                .name(format!("neutral-{index}"))
+                .spawn(move || {
+                    let rt = crate::runtime();
+                    let local = tokio::task::LocalSet::new();
+                    local.block_on(&rt, async move {
+                        match socket.listen(1024) {
+                            Ok(listener) => serve(listener).await,
+                            Err(e) => eprintln!("echo-server: listen: {e}"),
+                        }
+                    });
+                })?,
+        );
+    }
+    for thread in running {
+        let _ = thread.join();
+    }
+    Ok(())
+}
+
+/// Serves WebSocket echo on `listener`, on the current `LocalSet`, for ever.
+async fn serve(listener: TcpListener) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
                 tokio::task::spawn_local(async move {
                     // A client that goes away is no news: the load programs just stop.
                     let _ = connection(stream).await;
                 });
             }
-        })
-        .await
+            Err(e) => {
+                // Out of file descriptors and the like: wait a little instead of spinning.
+                eprintln!("echo-server: accept: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+            }
+        }
+    }
 }
 
 struct Outbox {

@@ -2,7 +2,8 @@
 //! side by side with the other Rust WebSocket crates, in one run, on this machine.
 //!
 //! - Server side: every crate's `echo-server` (pinned to core 0) under the neutral `load`
-//!   generator (pinned to core 1), scenario by scenario, the servers interleaved round by
+//!   generator (pinned to core 1, or to every core but 0, one thread each, where there are
+//!   more than two; see `Layout`), scenario by scenario, the servers interleaved round by
 //!   round, each round starting one further on (A, B, C, then B, C, A, ...), each run with
 //!   its own warm-up; medians over the rounds.
 //! - Idle memory: the server's resident set before and after `load --idle N` opened N
@@ -10,7 +11,8 @@
 //! - Instructions: every crate's `echo-server`, and its `client-load` inside the connection
 //!   task, under callgrind: user-space instructions per message with small messages (not in
 //!   `--quick` runs; needs valgrind).
-//! - Client side: every crate's `client-load` against the fixed `echo-server neutral`.
+//! - Client side: every crate's `client-load` (pinned to core 1) against the fixed
+//!   `echo-server neutral` (core 0, or every core but 1).
 //! - Micro-benchmarks: the criterion benches of sockeye-codec and sockeye-connection.
 //!
 //! The full run writes `BENCHMARKS.md` at the workspace root. `--quick` (what `cargo xtask
@@ -176,9 +178,15 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     if !pinning {
         eprintln!("xtask: taskset or a second core is missing: the programs run unpinned");
     }
+    let layout = if pinning {
+        Layout::new(thread::available_parallelism().map_or(1, usize::from))
+    } else {
+        Layout::new(1)
+    };
     let bench = Bench {
         settings,
         pinning,
+        layout,
         log: out_dir.join("programs.log"),
     };
     let _ = fs::write(&bench.log, "");
@@ -319,23 +327,70 @@ const COUNTED: [&str; 2] = ["latency", "pipelined"];
 struct Bench {
     settings: Settings,
     pinning: bool,
+    layout: Layout,
     log: PathBuf,
 }
 
+/// Where the programs of a measurement run. The crate under test always has one core: core
+/// 0 for a server, core 1 for a client. The fixed side (the load generator, or the neutral
+/// server) gets every other core, one thread each, so that on a machine with more than two
+/// cores it keeps up with the crate under test; with two cores it has one, like the crate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Layout {
+    /// Threads of the fixed side.
+    threads: usize,
+    /// The load generator's cores, as `taskset -c` takes them.
+    generator: String,
+    /// The neutral server's cores.
+    neutral: String,
+}
+
+impl Layout {
+    /// `cores` in words, for the method section.
+    fn describe(&self, cores: &str) -> String {
+        if self.threads == 1 {
+            format!("core {cores}")
+        } else {
+            format!("cores {cores} ({} threads)", self.threads)
+        }
+    }
+
+    fn new(cores: usize) -> Self {
+        match cores {
+            0..=2 => Self {
+                threads: 1,
+                generator: "1".to_owned(),
+                neutral: "0".to_owned(),
+            },
+            3 => Self {
+                threads: 2,
+                generator: "1-2".to_owned(),
+                neutral: "0,2".to_owned(),
+            },
+            _ => Self {
+                threads: cores - 1,
+                generator: format!("1-{}", cores - 1),
+                neutral: format!("0,2-{}", cores - 1),
+            },
+        }
+    }
+}
+
 impl Bench {
-    /// `program args` on `core`, with the open-file limit raised to the hard limit.
-    fn command(&self, core: usize, program: &str, args: &[String]) -> Command {
-        self.command_of(core, &target_dir().join("release").join(program), args)
+    /// `program args` on `cores` (a `taskset -c` list), with the open-file limit raised to
+    /// the hard limit.
+    fn command(&self, cores: &str, program: &str, args: &[String]) -> Command {
+        self.command_of(cores, &target_dir().join("release").join(program), args)
     }
 
     /// Like [`Bench::command`], for any program (a path, or a name looked up in `PATH`).
-    fn command_of(&self, core: usize, binary: &Path, args: &[String]) -> Command {
+    fn command_of(&self, cores: &str, binary: &Path, args: &[String]) -> Command {
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
             .arg("ulimit -n \"$(ulimit -Hn)\" 2>/dev/null; exec \"$@\"")
             .arg("sh");
         if self.pinning {
-            cmd.args(["taskset", "-c", &core.to_string()]);
+            cmd.args(["taskset", "-c", cores]);
         }
         cmd.arg(binary).args(args).stdin(Stdio::null());
         let log = fs::OpenOptions::new()
@@ -349,7 +404,19 @@ impl Bench {
     fn start_server(&self, name: &str) -> Result<(Guard, String), String> {
         let port = free_port()?;
         let addr = format!("127.0.0.1:{port}");
-        let mut cmd = self.command(0, "echo-server", &[name.to_owned(), addr.clone()]);
+        let mut cmd = if name == "neutral" {
+            self.command(
+                &self.layout.neutral,
+                "echo-server",
+                &[
+                    name.to_owned(),
+                    addr.clone(),
+                    self.layout.threads.to_string(),
+                ],
+            )
+        } else {
+            self.command("0", "echo-server", &[name.to_owned(), addr.clone()])
+        };
         cmd.stdout(Stdio::null());
         let mut guard = Guard::spawn("echo-server", cmd)?;
         wait_for_port(port, &mut guard)?;
@@ -378,9 +445,9 @@ impl Bench {
         .to_vec()
     }
 
-    /// Runs a load program to completion and reads its report.
-    fn measure(&self, program: &str, args: Vec<String>) -> Run {
-        self.measure_command(program, self.command(1, program, &args))
+    /// Runs a load program on `cores` to completion and reads its report.
+    fn measure(&self, cores: &str, program: &str, args: Vec<String>) -> Run {
+        self.measure_command(program, self.command(cores, program, &args))
     }
 
     /// [`Bench::measure`] for a load program started by `cmd` (under valgrind, say).
@@ -425,7 +492,9 @@ impl Bench {
                 if let Some(pid) = server.child.as_ref().map(std::process::Child::id) {
                     args.extend(["--cpu-pid".to_owned(), pid.to_string()]);
                 }
-                let run = self.measure("load", args);
+                args.extend(["--threads".to_owned(), self.layout.threads.to_string()]);
+                let mut run = self.measure(&self.layout.generator, "load", args);
+                run.per_thread(self.layout.threads);
                 if server.try_wait().is_some() {
                     eprintln!("bench: {name}'s echo-server exited during the run");
                 }
@@ -448,7 +517,8 @@ impl Bench {
                 if let Some(pid) = server.child.as_ref().map(std::process::Child::id) {
                     args.extend(["--fixed-pid".to_owned(), pid.to_string()]);
                 }
-                let run = self.measure("client-load", args);
+                let mut run = self.measure("1", "client-load", args);
+                run.per_thread(self.layout.threads);
                 server.stop();
                 eprintln!("bench:   round {round} {name:<18} {}", run.summary());
                 results.entry(name).or_default().push(run);
@@ -485,7 +555,7 @@ impl Bench {
         thread::sleep(Duration::from_millis(300));
         let before = rss_kib(pid)?;
         let mut cmd = self.command(
-            1,
+            "1",
             "load",
             &[
                 "--idle".to_owned(),
@@ -579,7 +649,7 @@ impl Bench {
             name.to_owned(),
             addr.clone(),
         ];
-        let mut cmd = self.command_of(0, Path::new("valgrind"), &args);
+        let mut cmd = self.command_of("0", Path::new("valgrind"), &args);
         cmd.stdout(Stdio::null());
         let mut server = Guard::spawn("echo-server under callgrind", cmd)?;
         wait_for_port(port, &mut server)?;
@@ -598,7 +668,7 @@ impl Bench {
         let dump = PathBuf::from(format!("{}.1", out.display()));
         let _ = fs::remove_file(&dump);
         control("--instr=on")?;
-        let run = self.measure("load", self.load_args(scenario, &addr, 0.0));
+        let run = self.measure("1", "load", self.load_args(scenario, &addr, 0.0));
         let dumped = control("--dump");
         server.stop();
         if let Some(e) = run.failed {
@@ -632,7 +702,7 @@ impl Bench {
             name.to_owned(),
         ];
         args.extend(self.load_args(scenario, &addr, 0.0));
-        let cmd = self.command_of(1, Path::new("valgrind"), &args);
+        let cmd = self.command_of("1", Path::new("valgrind"), &args);
         let run = self.measure_command("client-load under callgrind", cmd);
         server.stop();
         if let Some(e) = run.failed {
@@ -710,13 +780,14 @@ impl Bench {
              current-thread tokio runtime) on core 0{pin}; the neutral load generator \
              (`benches/src/bin/load.rs`: its own framing on `sockeye-codec`, a fresh random mask \
              per frame, every echoed byte checked, each round trip timed into an HdrHistogram) \
-             on core 1.\n\
+             on {generator}.\n\
              - Each run: a fresh server process, {warmup} s of warm-up traffic, then {duration} s \
              measured. {rounds} rounds: within a round the servers take turns, each round \
              starting with the next one (A, B, C, then B, C, A, ...); each figure is the median \
              over the rounds.\n\
              - Client side: each crate's client (`benches/src/bin/client-load/`) drives the same \
-             scenarios against one fixed server, the neutral echo server (`benches/src/neutral.rs`).\n\
+             scenarios on core 1 against one fixed server, the neutral echo server \
+             (`benches/src/neutral.rs`) on {neutral}.\n\
              - Idle memory: the server's resident set (VmRSS) just before and 1 s after the load \
              generator opened {idle} connections, each of which exchanged one 16-byte message; \
              the difference divided by the connections.\n\
@@ -744,6 +815,8 @@ impl Bench {
             rounds = s.rounds,
             idle = s.idle,
             saturated = SATURATED * 100.0,
+            generator = self.layout.describe(&self.layout.generator),
+            neutral = self.layout.describe(&self.layout.neutral),
         );
         let _ = writeln!(md, "Versions: {}\n", versions());
         if !server.is_empty() || idle.is_some() {
@@ -810,6 +883,12 @@ impl Bench {
 }
 
 impl Run {
+    /// Turns the fixed side's CPU time from a share of one core into a share of the
+    /// `threads` cores it had.
+    fn per_thread(&mut self, threads: usize) {
+        self.fixed_busy = self.fixed_busy.map(|busy| busy / threads.max(1) as f64);
+    }
+
     fn summary(&self) -> String {
         match &self.failed {
             Some(e) => format!("failed: {e}"),
@@ -873,13 +952,7 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
 
 /// The median of `field` over the runs of `name` that did not fail.
 fn med(results: &Results, name: &str, field: impl Fn(&Run) -> f64) -> Option<f64> {
-    let runs = results.get(name)?;
-    median(
-        runs.iter()
-            .filter(|r| r.failed.is_none())
-            .map(field)
-            .collect(),
-    )
+    med_opt(results, name, |run| Some(field(run)))
 }
 
 /// Like [`med`], for a field that some runs lack.
@@ -1431,6 +1504,42 @@ mod tests {
             parse_report(&format!("{REPORT}}}")).expect("valid").cpu_us,
             None
         );
+    }
+
+    #[test]
+    fn the_fixed_side_gets_every_core_the_crate_under_test_does_not() {
+        for cores in [1, 2] {
+            let layout = Layout::new(cores);
+            assert_eq!(layout.threads, 1);
+            assert_eq!(layout.describe(&layout.generator), "core 1");
+            assert_eq!(layout.describe(&layout.neutral), "core 0");
+        }
+        let three = Layout::new(3);
+        assert_eq!(
+            (
+                three.threads,
+                three.generator.as_str(),
+                three.neutral.as_str()
+            ),
+            (2, "1-2", "0,2")
+        );
+        let eight = Layout::new(8);
+        assert_eq!(
+            (
+                eight.threads,
+                eight.generator.as_str(),
+                eight.neutral.as_str()
+            ),
+            (7, "1-7", "0,2-7")
+        );
+        assert_eq!(eight.describe(&eight.generator), "cores 1-7 (7 threads)");
+
+        let mut run = Run {
+            fixed_busy: Some(3.5),
+            ..Run::default()
+        };
+        run.per_thread(7);
+        assert_eq!(run.fixed_busy, Some(0.5));
     }
 
     #[test]

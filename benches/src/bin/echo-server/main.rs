@@ -1,4 +1,5 @@
-//! `echo-server IMPL ADDR`: a WebSocket echo server built on one crate (`IMPL`).
+//! `echo-server IMPL ADDR`: a WebSocket echo server built on one crate (`IMPL`); and
+//! `echo-server neutral ADDR [THREADS]`, the fixed server of the client-side measurements.
 //!
 //! It binds `ADDR`, runs on the harness's current-thread runtime (one core), accepts forever,
 //! sets `TCP_NODELAY` on every accepted socket (for every crate alike), and spawns one task
@@ -71,17 +72,38 @@ fn report(what: &dyn std::fmt::Display) {
 
 fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
-    let (Some(name), Some(addr), None) = (args.next(), args.next(), args.next()) else {
+    let usage = || {
         eprintln!(
-            "usage: echo-server IMPL ADDR (IMPL: {} neutral)",
+            "usage: echo-server IMPL ADDR, echo-server neutral ADDR [THREADS] (IMPL: {})",
             sockeye_benches::IMPLS.join(" ")
         );
-        return ExitCode::from(2);
+        ExitCode::from(2)
+    };
+    let (Some(name), Some(addr), threads, None) =
+        (args.next(), args.next(), args.next(), args.next())
+    else {
+        return usage();
     };
     let Some(imp) = Impl::parse(&name) else {
         eprintln!("echo-server: unknown IMPL {name:?}");
         return ExitCode::from(2);
     };
+    if let Impl::Neutral = imp {
+        let (Ok(addr), Ok(threads @ 1..)) = (
+            addr.parse(),
+            threads.as_deref().unwrap_or("1").parse::<usize>(),
+        ) else {
+            return usage();
+        };
+        if let Err(e) = sockeye_benches::neutral::serve_threads(addr, threads) {
+            eprintln!("echo-server: {e}");
+            return ExitCode::FAILURE;
+        }
+        return ExitCode::SUCCESS;
+    }
+    if threads.is_some() {
+        return usage();
+    }
     if let Impl::SockudoWs = imp {
         // sockudo-ws's README: calibrate its clock before building a latency-sensitive
         // runtime (the first reading can block for up to 200 ms).
@@ -99,9 +121,6 @@ fn main() -> ExitCode {
 
 async fn serve(imp: Impl, addr: &str) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
-    if let Impl::Neutral = imp {
-        return sockeye_benches::neutral::serve(listener).await;
-    }
     loop {
         let tcp = match listener.accept().await {
             Ok((tcp, _)) => tcp,
