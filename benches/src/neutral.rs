@@ -28,20 +28,8 @@ const MAX_PENDING: usize = 8 << 20;
 /// kernel shares incoming connections out among them). Returns only if binding fails, or
 /// at once if `threads` is 0.
 pub fn serve_threads(addr: SocketAddr, threads: usize) -> std::io::Result<()> {
-    let mut bound = Vec::with_capacity(threads);
     // Bind every socket before serving, so that no connection waits for a late thread.
-    for _ in 0..threads {
-        let socket = if addr.is_ipv4() {
-            TcpSocket::new_v4()?
-        } else {
-            TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        #[cfg(unix)]
-        socket.set_reuseport(true)?;
-        socket.bind(addr)?;
-        bound.push(socket);
-    }
+    let bound = bind_all(addr, threads)?;
     let mut running = Vec::with_capacity(bound.len());
     for (index, socket) in bound.into_iter().enumerate() {
         running.push(
@@ -63,6 +51,26 @@ pub fn serve_threads(addr: SocketAddr, threads: usize) -> std::io::Result<()> {
         let _ = thread.join();
     }
     Ok(())
+}
+
+/// `count` sockets bound to `addr` with `SO_REUSEPORT`, not yet listening. With port 0
+/// the first takes a free port and the others bind to the same one.
+fn bind_all(mut addr: SocketAddr, count: usize) -> std::io::Result<Vec<TcpSocket>> {
+    let mut bound = Vec::with_capacity(count);
+    for _ in 0..count {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        #[cfg(unix)]
+        socket.set_reuseport(true)?;
+        socket.bind(addr)?;
+        addr = socket.local_addr()?;
+        bound.push(socket);
+    }
+    Ok(bound)
 }
 
 /// Serves WebSocket echo on `listener`, on the current `LocalSet`, for ever.
@@ -166,4 +174,21 @@ async fn connection(mut stream: TcpStream) -> std::io::Result<()> {
     };
     tokio::try_join!(reader, writer)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_thread_listens_on_the_same_port_even_when_the_system_picks_it() {
+        let bound = bind_all(SocketAddr::from(([127, 0, 0, 1], 0)), 3).expect("binds");
+        let ports: Vec<u16> = bound
+            .iter()
+            .map(|s| s.local_addr().expect("bound").port())
+            .collect();
+        assert_eq!(ports.len(), 3);
+        assert_ne!(ports[0], 0);
+        assert!(ports.iter().all(|&p| p == ports[0]), "{ports:?}");
+    }
 }
