@@ -656,8 +656,8 @@ impl CpuUsed {
     }
 }
 
-/// Ends a load program that cannot measure.
-fn fail_load(why: &str) -> ! {
+/// Ends a load program that cannot measure: says why on stderr, exits with status 2.
+pub fn fail_load(why: &str) -> ! {
     eprintln!("load: {why}");
     std::process::exit(2)
 }

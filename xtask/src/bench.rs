@@ -356,22 +356,25 @@ impl Layout {
     }
 
     fn new(cores: usize) -> Self {
-        match cores {
-            0..=2 => Self {
+        if cores <= 2 {
+            return Self {
                 threads: 1,
                 generator: "1".to_owned(),
                 neutral: "0".to_owned(),
-            },
-            3 => Self {
-                threads: 2,
-                generator: "1-2".to_owned(),
-                neutral: "0,2".to_owned(),
-            },
-            _ => Self {
-                threads: cores - 1,
-                generator: format!("1-{}", cores - 1),
-                neutral: format!("0,2-{}", cores - 1),
-            },
+            };
+        }
+        // `first` to `last` as `taskset -c` takes it.
+        let span = |first: usize, last: usize| {
+            if first == last {
+                first.to_string()
+            } else {
+                format!("{first}-{last}")
+            }
+        };
+        Self {
+            threads: cores - 1,
+            generator: span(1, cores - 1),
+            neutral: format!("0,{}", span(2, cores - 1)),
         }
     }
 }
@@ -1259,16 +1262,9 @@ fn rounds_won(results: &Results, name: &str) -> String {
 /// them, as "total (user + system)" where the total is the sum of the two medians; "-"
 /// when no run reports them.
 fn cpu_cell(results: &Results, name: &str) -> String {
-    let cpu: Vec<(f64, f64)> = results
-        .get(name)
-        .map_or(&[][..], Vec::as_slice)
-        .iter()
-        .filter(|r| r.failed.is_none())
-        .filter_map(|r| r.cpu_us)
-        .collect();
     match (
-        median(cpu.iter().map(|c| c.0).collect()),
-        median(cpu.iter().map(|c| c.1).collect()),
+        med_opt(results, name, |r| r.cpu_us.map(|c| c.0)),
+        med_opt(results, name, |r| r.cpu_us.map(|c| c.1)),
     ) {
         (Some(u), Some(s)) => format!("{:.1} ({u:.1} + {s:.1})", u + s),
         _ => "-".to_owned(),

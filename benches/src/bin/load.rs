@@ -12,7 +12,7 @@ use std::{rc::Rc, time::Duration};
 
 use bytes::BytesMut;
 use sockeye_benches::{
-    drive, emit,
+    drive, emit, fail_load,
     wire::{client_handshake, complete_frame, decode_config, encode_frame, read_more},
     Options, Pipeline, Report,
 };
@@ -30,8 +30,8 @@ fn main() {
         let options = Options::parse(args);
         match (count, options) {
             (Some(count), Ok(options)) => idle(count, &options),
-            (None, _) => fail("--idle needs a connection count"),
-            (_, Err(e)) => fail(&e),
+            (None, _) => fail_load("--idle needs a connection count"),
+            (_, Err(e)) => fail_load(&e),
         }
     }
     match Options::parse(args) {
@@ -39,13 +39,8 @@ fn main() {
             let addr = options.addr;
             drive(&options, move |_, pipeline| connection(addr, pipeline))
         }
-        Err(e) => fail(&e),
+        Err(e) => fail_load(&e),
     }
-}
-
-fn fail(e: &str) -> ! {
-    eprintln!("load: {e}");
-    std::process::exit(2)
 }
 
 async fn connect(addr: std::net::SocketAddr) -> std::io::Result<(TcpStream, BytesMut)> {
@@ -148,7 +143,7 @@ fn idle(count: usize, options: &Options) -> ! {
                         eprintln!("load: error: {e}");
                     }
                 }
-                Some(Err(e)) => fail(&e.to_string()),
+                Some(Err(e)) => fail_load(&e.to_string()),
                 None => break,
             }
         }

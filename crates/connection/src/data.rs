@@ -93,13 +93,20 @@ impl<'a> IncomingRef<'a> {
 #[allow(unsafe_code)]
 #[inline]
 unsafe fn validated_str(data: Data, bytes: &[u8]) -> &str {
+    check_validated(data, bytes);
+    // SAFETY: our caller guarantees the receiver validated exactly these bytes as UTF-8.
+    unsafe { std::str::from_utf8_unchecked(bytes) }
+}
+
+/// What [`validated_str`] and [`validated_string`] can check of their callers' promise: the
+/// lengths always (a mismatch panics), the UTF-8 again in debug builds.
+#[inline]
+fn check_validated(data: Data, bytes: &[u8]) {
     assert!(
         data.is_text() && data.len() == bytes.len(),
         "the bytes are the text message the receiver validated"
     );
     debug_assert!(codec::validate_utf8(bytes).is_ok());
-    // SAFETY: our caller guarantees the receiver validated exactly these bytes as UTF-8.
-    unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
 /// [`validated_str`] for an owned message.
@@ -108,11 +115,7 @@ unsafe fn validated_str(data: Data, bytes: &[u8]) -> &str {
 /// As [`validated_str`]: `bytes` holds exactly the text the receiver reported as `data`.
 #[allow(unsafe_code)]
 pub(crate) unsafe fn validated_string(data: Data, bytes: Vec<u8>) -> String {
-    assert!(
-        data.is_text() && data.len() == bytes.len(),
-        "the bytes are the text message the receiver validated"
-    );
-    debug_assert!(codec::validate_utf8(&bytes).is_ok());
+    check_validated(data, &bytes);
     // SAFETY: our caller guarantees the receiver validated exactly these bytes as UTF-8.
     unsafe { String::from_utf8_unchecked(bytes) }
 }
